@@ -1,0 +1,212 @@
+/*
+ * common - the [common] section: its key table and the checks a table
+ * cannot express.
+ *
+ * DESCRIPTION
+ *	See common.h.  common_check() adds one "file: message" error (file
+ *	is the main configuration file) for each of:
+ *	  - a force_actions entry that verdict_check_force() refuses;
+ *	  - log_facility not a syslog facility sluice knows;
+ *	  - secret_file empty, or (and secret_file_previous when set) missing,
+ *	    unreadable, readable by "other", or shorter than 32 bytes
+ *	    (a trailing newline does not count).
+ *
+ * OWNERSHIP
+ *	common_conf() and common_verdict_conf() point into the struct cfg;
+ *	they live as long as the caller's reference to it.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define COMMON_SECRET_MIN 32
+
+#define C(field) offsetof(struct common_conf, field)
+
+static const struct cfg_key common_keys[] = {
+    {"secret_file", CFG_PATH, "/etc/sluice/secret", 0, 0, C(secret_file),
+     NULL,
+     "File with the shared secret (at least 32 bytes, not world-readable) "
+     "that signs X-Sluice-Result headers."},
+    {"secret_file_previous", CFG_PATH, NULL, 0, 0, C(secret_file_previous),
+     NULL,
+     "Previous secret, still accepted when verifying, while a new one is "
+     "rolled out."},
+    {"user", CFG_STRING, "", 0, 0, C(user), NULL,
+     "User to switch to after start-up; empty: do not drop privileges."},
+    {"socket", CFG_STRING, "unix:/var/spool/postfix/sluice/milter.sock", 0, 0,
+     C(socket), NULL,
+     "Socket sluice-milter listens on: unix:PATH, inet:PORT@HOST or "
+     "inet6:PORT@HOST."},
+    {"pidfile", CFG_PATH, "/run/sluice/sluice-milter.pid", 0, 0, C(pidfile),
+     NULL, "PID file of sluice-milter's supervisor."},
+    {"log_facility", CFG_STRING, "mail", 0, 0, C(log_facility), NULL,
+     "Syslog facility: mail, daemon, user or local0 to local7."},
+    {"log_file", CFG_PATH, NULL, 0, 0, C(log_file), NULL,
+     "Log to this file instead of syslog."},
+    {"json_log_file", CFG_PATH, NULL, 0, 0, C(json_log_file), NULL,
+     "Also write one JSON object per message to this file."},
+    {"debug", CFG_BOOL, "no", 0, 0, C(debug), NULL, "Log debug messages."},
+    {"message_buffer_limit", CFG_SIZE, "64M", 65536, 4294967296.0,
+     C(message_buffer_limit), NULL,
+     "Most bytes of one message kept in memory; larger messages are "
+     "checked on their first part only."},
+    {"milter_timeout", CFG_DURATION, "300s", 1, 86400, C(milter_timeout),
+     NULL, "How long libmilter waits for the MTA before giving up."},
+    {"score_add_header", CFG_DOUBLE, "5", 0, 1000000, C(score_add_header),
+     NULL, "Score from which the verdict adds X-Spam headers; 0: off."},
+    {"score_rewrite_subject", CFG_DOUBLE, "0", 0, 1000000,
+     C(score_rewrite_subject), NULL,
+     "Score from which subject_tag is put in the Subject; 0: off."},
+    {"score_greylist", CFG_DOUBLE, "0", 0, 1000000, C(score_greylist), NULL,
+     "Score from which the message is deferred with a 4xx; 0: off."},
+    {"score_quarantine", CFG_DOUBLE, "0", 0, 1000000, C(score_quarantine),
+     NULL, "Score from which the message goes to the hold queue; 0: off."},
+    {"score_reject", CFG_DOUBLE, "15", 0, 1000000, C(score_reject), NULL,
+     "Score from which the message is rejected with a 5xx; 0: off."},
+    {"force_actions", CFG_LIST, NULL, 0, 0, C(force_actions), NULL,
+     "SYMBOL=action entries: a symbol that forces an action (accept, "
+     "add_header, rewrite_subject, greylist, quarantine, reject, discard)."},
+    {"subject_tag", CFG_STRING, "[SPAM]", 0, 0, C(subject_tag), NULL,
+     "Text put before the Subject by the rewrite_subject action."},
+    {"spam_headers", CFG_BOOL, "no", 0, 0, C(spam_headers), NULL,
+     "Also add X-Spam-Flag and X-Spam-Status for Sieve and mail clients."},
+    {"reply_language", CFG_ENUM, "en", 0, 0, C(reply_language), "en|sv|fi",
+     "Language of SMTP replies when reply_language_map has no answer."},
+    {"reply_language_map", CFG_MAP, NULL, 0, 0, C(reply_language_map), NULL,
+     "domain: map from recipient domain to reply language (en, sv or fi)."},
+    {"info_url", CFG_STRING, NULL, 0, 0, C(info_url), NULL,
+     "URL appended to SMTP replies as \"(see URL)\"; unset: none."},
+    {"forged_result_score", CFG_DOUBLE, "1.0", 0, 1000000,
+     C(forged_result_score), NULL,
+     "Score of SLUICE_FORGED_RESULT, added for each X-Sluice-Result header "
+     "that fails verification."},
+    {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+
+const struct cfg_section common_section = {
+    "common",
+    common_keys,
+    sizeof(struct common_conf),
+};
+
+const struct common_conf *common_conf(const struct cfg *c)
+{
+    return cfg_section(c, "common");
+}
+
+void common_verdict_conf(const struct common_conf *cc,
+                         struct verdict_conf *vc)
+{
+    vc->add_header = cc->score_add_header;
+    vc->rewrite_subject = cc->score_rewrite_subject;
+    vc->greylist = cc->score_greylist;
+    vc->quarantine = cc->score_quarantine;
+    vc->reject = cc->score_reject;
+    vc->force = &cc->force_actions;
+}
+
+/* Bytes of content in fd, not counting trailing newlines; -1 on error. */
+static long long common_secret_len(int fd)
+{
+    char buf[4096];
+    long long n = 0, nl = 0;
+    ssize_t r;
+
+    while ((r = read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < r; i++)
+            nl = (buf[i] == '\n' || buf[i] == '\r') ? nl + 1 : 0;
+        n += r;
+    }
+    return r < 0 ? -1 : n - nl;
+}
+
+/* NULL when the secret file is usable, else why not (static). */
+static const char *common_secret_why(const char *path)
+{
+    struct stat st;
+    long long len;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return strerror(errno);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return "not a regular file";
+    }
+    if (st.st_mode & S_IROTH) {
+        close(fd);
+        return "readable by other users (chmod o-r)";
+    }
+    len = common_secret_len(fd);
+    close(fd);
+    if (len < 0)
+        return "read error";
+    if (len < COMMON_SECRET_MIN)
+        return "shorter than 32 bytes";
+    return NULL;
+}
+
+static int common_check_secret(const char *file, const char *key,
+                               const char *path, struct cfg_errors *errs)
+{
+    const char *why;
+
+    if (path == NULL)
+        return 0;
+    why = common_secret_why(path);
+    if (why == NULL)
+        return 0;
+    cfg_errors_add(errs, "%s: %s %s: %s", file, key, path, why);
+    return 1;
+}
+
+static int common_facility_ok(const char *f)
+{
+    static const char *const ok[] = {
+        "mail",   "daemon", "user",   "local0", "local1", "local2",
+        "local3", "local4", "local5", "local6", "local7",
+    };
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (str_casecmp(f, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int common_check(const struct cfg *c, struct cfg_errors *errs)
+{
+    const struct common_conf *cc = common_conf(c);
+    const char *file = cfg_path(c), *why = NULL;
+    int n = 0;
+
+    if (cc == NULL) {
+        cfg_errors_add(errs, "%s: no [common] section table loaded", file);
+        return 1;
+    }
+    if (verdict_check_force(&cc->force_actions, &why) < 0) {
+        cfg_errors_add(errs, "%s: force_actions: %s", file, why);
+        n++;
+    }
+    if (!common_facility_ok(cc->log_facility)) {
+        cfg_errors_add(errs, "%s: log_facility %s: unknown facility", file,
+                       cc->log_facility);
+        n++;
+    }
+    if (cc->secret_file == NULL) {
+        cfg_errors_add(errs, "%s: secret_file: not set", file);
+        n++;
+    }
+    n += common_check_secret(file, "secret_file", cc->secret_file, errs);
+    n += common_check_secret(file, "secret_file_previous",
+                             cc->secret_file_previous, errs);
+    return n;
+}

@@ -1,0 +1,55 @@
+/*
+ * common - the [common] section: settings every Sluice program shares.
+ *
+ * DESCRIPTION
+ *	common_section is the table of [common] keys (see sluice.conf(5)).
+ *	common_conf() returns the loaded [common] struct of a configuration.
+ *	common_verdict_conf() fills a struct verdict_conf from it.
+ *	common_check() does the checks a table cannot express (the force
+ *	list syntax, the secret files being readable and private) and adds
+ *	"file: message" errors; it returns the number of errors added.
+ *
+ * OWNERSHIP
+ *	Everything points into the struct cfg the caller holds.
+ */
+#ifndef SLUICE_COMMON_H
+#define SLUICE_COMMON_H
+
+#include "cfg.h"
+#include "maps.h"
+#include "verdict.h"
+
+struct common_conf {
+    char *secret_file;
+    char *secret_file_previous;
+    char *user;
+    char *socket;  /* sluice-milter's socket */
+    char *pidfile; /* sluice-milter's pidfile */
+    char *log_facility;
+    char *log_file;
+    char *json_log_file;
+    int debug;
+    long long message_buffer_limit;
+    long long milter_timeout;
+    double score_add_header;
+    double score_rewrite_subject;
+    double score_greylist;
+    double score_quarantine;
+    double score_reject;
+    struct cfg_list force_actions;
+    char *subject_tag;
+    int spam_headers;
+    int reply_language; /* enum reply_lang */
+    struct map *reply_language_map;
+    char *info_url;
+    double forged_result_score;
+};
+
+extern const struct cfg_section common_section;
+
+const struct common_conf *common_conf(const struct cfg *c);
+void common_verdict_conf(const struct common_conf *cc,
+                         struct verdict_conf *vc);
+int common_check(const struct cfg *c, struct cfg_errors *errs);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * milter - the common main(): options, configuration, runtime snapshots,
+ * reload, socket, privileges.  See milter.h for the contract; the
+ * libmilter callbacks are in milter_cb.c and milter_eom.c.
+ */
+#include "milter.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <locale.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mime.h"
+#include "milter_int.h"
+#include "supervise.h"
+#include "util.h"
+
+struct milter_app milter_app;
+
+static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct runtime *rt_current;
+static const char *config_path;
+
+struct options {
+    const char *config;
+    const char *socket;
+    const char *user;
+    int test, dump, foreground, version;
+};
+
+static void usage(const char *progname)
+{
+    fprintf(stderr,
+            "usage: %s [-c FILE] [-n] [-d] [-f] [-V] [-p SOCKET] [-u USER]\n"
+            "  -c FILE    configuration file (default %s/sluice/sluice.conf)\n"
+            "  -n         test the configuration and exit\n"
+            "  -d         print the effective configuration and exit\n"
+            "  -f         stay in the foreground, without a supervisor\n"
+            "  -V         print the version and exit\n"
+            "  -p SOCKET  listen on SOCKET (unix:PATH, inet:PORT@HOST)\n"
+            "  -u USER    run as USER after opening the socket\n",
+            progname, SYSCONFDIR);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    int ch;
+
+    memset(o, 0, sizeof(*o));
+    o->config = SYSCONFDIR "/sluice/sluice.conf";
+    while ((ch = getopt(argc, argv, "c:ndfVp:u:h")) != -1) {
+        switch (ch) {
+        case 'c': o->config = optarg; break;
+        case 'n': o->test = 1; break;
+        case 'd': o->dump = 1; break;
+        case 'f': o->foreground = 1; break;
+        case 'V': o->version = 1; break;
+        case 'p': o->socket = optarg; break;
+        case 'u': o->user = optarg; break;
+        default: return -1;
+        }
+    }
+    return optind == argc ? 0 : -1;
+}
+
+/* Load and validate one configuration; NULL with errs filled. */
+static struct cfg *load_config(const char *path, struct cfg_errors *errs)
+{
+    const struct cfg_section *secs[MILTER_MAX_MODS + 1];
+    static const char *const known[] = {"common", "policy", "grey",
+                                        "content", "attach", NULL};
+    struct cfg *c;
+    size_t n = 0;
+
+    secs[n++] = &common_section;
+    for (size_t i = 0; i < milter_app.nmods; i++)
+        if (milter_app.mods[i]->section)
+            secs[n++] = milter_app.mods[i]->section;
+    c = cfg_load(path, secs, n, known, errs);
+    if (c != NULL && common_check(c, errs) > 0) {
+        cfg_release(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void runtime_free(struct runtime *rt)
+{
+    for (size_t i = 0; i < milter_app.nmods; i++)
+        if (milter_app.mods[i]->teardown && rt->state[i])
+            milter_app.mods[i]->teardown(rt->state[i]);
+    secret_free(&rt->cur);
+    secret_free(&rt->prev);
+    cfg_release(rt->cfg);
+    free(rt);
+}
+
+/* Build a runtime from a loaded config (takes the reference). */
+static struct runtime *runtime_build(struct cfg *c, struct cfg_errors *errs)
+{
+    struct runtime *rt = xcalloc(1, sizeof(*rt));
+    const char *err;
+    int bad = 0;
+
+    rt->refs = 1;
+    rt->cfg = c;
+    rt->cc = common_conf(c);
+    if (secret_load(rt->cc->secret_file, &rt->cur, &err) < 0) {
+        errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
+        errs->v[errs->n++] = xasprintf("%s: secret_file %s: %s",
+                                       cfg_path(c), rt->cc->secret_file, err);
+        bad = 1;
+    }
+    if (rt->cc->secret_file_previous &&
+        secret_load(rt->cc->secret_file_previous, &rt->prev, &err) < 0) {
+        errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
+        errs->v[errs->n++] =
+            xasprintf("%s: secret_file_previous %s: %s", cfg_path(c),
+                      rt->cc->secret_file_previous, err);
+        bad = 1;
+    }
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+        const struct mod_conf *mc = cfg_section(c, m->name);
+
+        if (m->setup && m->setup(c, &rt->state[i], errs) < 0)
+            bad = 1;
+        if (mc && mc->enforce)
+            rt->enforce = 1;
+    }
+    if (milter_app.allinone)
+        rt->enforce = 1;
+    if (bad) {
+        runtime_free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+struct runtime *runtime_acquire(void)
+{
+    struct runtime *rt;
+
+    pthread_mutex_lock(&rt_lock);
+    rt = rt_current;
+    __atomic_add_fetch(&rt->refs, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&rt_lock);
+    return rt;
+}
+
+void runtime_release(struct runtime *rt)
+{
+    if (rt && __atomic_sub_fetch(&rt->refs, 1, __ATOMIC_SEQ_CST) == 0)
+        runtime_free(rt);
+}
+
+static void print_errors(const struct cfg_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        fprintf(stderr, "%s\n", errs->v[i]);
+}
+
+/* Reload: build, validate, swap.  Runs in the reload thread. */
+static void reload(void)
+{
+    struct cfg_errors errs = {0};
+    struct cfg *c = load_config(config_path, &errs);
+    struct runtime *rt = c ? runtime_build(c, &errs) : NULL, *old;
+
+    if (rt == NULL) {
+        for (size_t i = 0; i < errs.n; i++)
+            log_err(NULL, "reload: %s", errs.v[i]);
+        log_err(NULL, "reload failed: keeping the running configuration");
+        cfg_errors_free(&errs);
+        return;
+    }
+    cfg_errors_free(&errs);
+    pthread_mutex_lock(&rt_lock);
+    old = rt_current;
+    rt_current = rt;
+    pthread_mutex_unlock(&rt_lock);
+    runtime_release(old);
+    log_reopen();
+    log_info(NULL, "configuration reloaded from %s", config_path);
+}
+
+static void *reload_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+
+    for (;;) {
+        if (sigwait(set, &sig) == 0 && sig == SIGUSR1)
+            reload();
+    }
+    return NULL;
+}
+
+static const char *socket_of(const struct runtime *rt, const char *opt)
+{
+    const struct mod_conf *mc;
+
+    if (opt)
+        return opt;
+    if (milter_app.allinone)
+        return rt->cc->socket;
+    mc = cfg_section(rt->cfg, milter_app.mods[0]->name);
+    return mc ? mc->socket : NULL;
+}
+
+static const char *pidfile_of(const struct runtime *rt)
+{
+    const struct mod_conf *mc;
+
+    if (milter_app.allinone)
+        return rt->cc->pidfile;
+    mc = cfg_section(rt->cfg, milter_app.mods[0]->name);
+    return mc ? mc->pidfile : NULL;
+}
+
+static const char *unix_path(const char *sock)
+{
+    if (strncmp(sock, "unix:", 5) == 0)
+        return sock + 5;
+    if (strncmp(sock, "local:", 6) == 0)
+        return sock + 6;
+    return NULL;
+}
+
+/* Open the socket as root, hand it to the user, then drop privileges. */
+static int open_socket_and_drop(const char *sock, const char *user)
+{
+    const char *path = unix_path(sock);
+    struct passwd *pw = NULL;
+    mode_t old;
+
+    if (user && *user && (pw = getpwnam(user)) == NULL) {
+        log_err(NULL, "unknown user %s", user);
+        return EX_CONFIG;
+    }
+    if (smfi_setconn((char *)sock) == MI_FAILURE ||
+        smfi_register(milter_desc) == MI_FAILURE) {
+        log_err(NULL, "cannot register with libmilter for %s", sock);
+        return EX_UNAVAILABLE;
+    }
+    old = umask(0117);
+    if (smfi_opensocket(1) == MI_FAILURE) {
+        umask(old);
+        log_err(NULL, "cannot open milter socket %s", sock);
+        return EX_UNAVAILABLE;
+    }
+    umask(old);
+    if (pw == NULL)
+        return 0;
+    if (path && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+        log_warn(NULL, "chown %s: %s", path, strerror(errno));
+    if (setgid(pw->pw_gid) < 0 || initgroups(user, pw->pw_gid) < 0 ||
+        setuid(pw->pw_uid) < 0) {
+        log_err(NULL, "cannot drop privileges to %s: %s", user,
+                strerror(errno));
+        return EX_OSERR;
+    }
+    return 0;
+}
+
+static int run_worker(struct runtime *rt, const char *sock, const char *user)
+{
+    static sigset_t set;
+    pthread_t tid;
+    int rc;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if ((rc = open_socket_and_drop(sock, user)) != 0)
+        return rc;
+    smfi_settimeout((int)rt->cc->milter_timeout);
+    pthread_mutex_lock(&rt_lock);
+    rt_current = rt;
+    pthread_mutex_unlock(&rt_lock);
+    pthread_create(&tid, NULL, reload_thread, &set);
+    log_info(NULL, "%s %s listening on %s%s", milter_app.progname,
+             PACKAGE_VERSION, sock, rt->enforce ? " (enforcing)" : "");
+    rc = smfi_main();
+    log_info(NULL, "%s stopped", milter_app.progname);
+    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}
+
+static void set_app(const char *progname, const struct module *const *mods,
+                    size_t nmods, int allinone)
+{
+    milter_app.progname = progname;
+    milter_app.mods = mods;
+    milter_app.nmods = nmods > MILTER_MAX_MODS ? MILTER_MAX_MODS : nmods;
+    milter_app.allinone = allinone;
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        milter_app.events |= mods[i]->events;
+        milter_app.reply_events |= mods[i]->reply_events;
+    }
+}
+
+static int run(int argc, char **argv, const char *progname,
+               const struct module *const *mods, size_t nmods, int allinone)
+{
+    struct options o;
+    struct cfg_errors errs = {0};
+    struct runtime *rt;
+    struct log_conf lc;
+    struct cfg *c;
+    const char *err, *sock;
+
+    setlocale(LC_CTYPE, "C.UTF-8");
+    set_app(progname, mods, nmods, allinone);
+    if (parse_options(argc, argv, &o) < 0) {
+        usage(progname);
+        return EX_USAGE;
+    }
+    if (o.version) {
+        printf("%s %s\n", progname, PACKAGE_VERSION);
+        return 0;
+    }
+    mime_init();
+    config_path = o.config;
+    c = load_config(o.config, &errs);
+    rt = c ? runtime_build(c, &errs) : NULL;
+    if (rt == NULL) {
+        print_errors(&errs);
+        fprintf(stderr, "%s: %zu configuration error%s\n", progname, errs.n,
+                errs.n == 1 ? "" : "s");
+        cfg_errors_free(&errs);
+        return EX_CONFIG;
+    }
+    if (o.dump)
+        cfg_dump(rt->cfg, stdout);
+    if (o.test)
+        printf("%s: configuration OK\n", o.config);
+    if (o.test || o.dump) {
+        runtime_release(rt);
+        return 0;
+    }
+    memset(&lc, 0, sizeof(lc));
+    lc.facility = rt->cc->log_facility;
+    lc.file = rt->cc->log_file;
+    lc.json_file = rt->cc->json_log_file;
+    lc.foreground = o.foreground;
+    lc.debug = rt->cc->debug;
+    if (log_open(progname, &lc, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", progname, err);
+        return EX_CONFIG;
+    }
+    sock = socket_of(rt, o.socket);
+    if (sock == NULL || *sock == '\0') {
+        fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
+                progname);
+        return EX_USAGE;
+    }
+    if (!o.foreground &&
+        supervise_start(progname, pidfile_of(rt), unix_path(sock)) != 0)
+        return EX_OSERR;
+    return run_worker(rt, sock, o.user ? o.user : rt->cc->user);
+}
+
+int milter_main(int argc, char **argv, const char *progname,
+                const struct module *const *mods, size_t nmods)
+{
+    return run(argc, argv, progname, mods, nmods, 0);
+}
+
+int milter_main_all(int argc, char **argv, const char *progname,
+                    const struct module *const *mods, size_t nmods)
+{
+    return run(argc, argv, progname, mods, nmods, 1);
+}

@@ -1,0 +1,336 @@
+/*
+ * mime - walk a message's parts with GMime 3.  See mime.h for the contract.
+ *
+ * DESCRIPTION
+ *	The raw message is copied into one GMimeStreamMem and parsed with
+ *	a persistent stream, so that every leaf's content is a substream
+ *	whose bounds (bound_start, bound_end) are byte offsets in the raw
+ *	message, and every header carries its own offset.  A leaf's
+ *	part_start is the offset of its first header line (or of the empty
+ *	line when it has no headers); its part_end is the end of its
+ *	content, before the newline that belongs to the next boundary.
+ *
+ *	A leaf that is the whole body of a message/rfc822 part is given the
+ *	place of that message/rfc822 part (its headers through the end of
+ *	the inner message), so that cutting it never leaves half a message.
+ *
+ * OWNERSHIP
+ *	All GMime objects and the strings given to the callback are freed
+ *	before mime_walk() returns.
+ */
+#include "mime.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "util.h"
+
+struct walk {
+    const struct mime_limits *lim;
+    mime_part_cb cb;
+    void *arg;
+    const char *raw;
+    size_t raw_len;
+    unsigned hits;
+    size_t leaves;
+    size_t decoded;
+    int stop;
+};
+
+static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
+
+static void mime_init_once(void)
+{
+    g_mime_init();
+}
+
+void mime_init(void)
+{
+    pthread_once(&mime_once, mime_init_once);
+}
+
+/* Offset of the first header of obj, or -1 when it has none. */
+static ssize_t mime_header_start(GMimeObject *obj)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+    GMimeHeader *h;
+    gint64 off, best = -1;
+    int i, n;
+
+    if (hl == NULL)
+        return -1;
+    n = g_mime_header_list_get_count(hl);
+    for (i = 0; i < n; i++) {
+        h = g_mime_header_list_get_header_at(hl, i);
+        off = g_mime_header_get_offset(h);
+        if (off >= 0 && (best < 0 || off < best))
+            best = off;
+    }
+    return (ssize_t)best;
+}
+
+/* The content bounds of a leaf in the raw message; -1 when unknown. */
+static void mime_content_bounds(GMimePart *part, const struct walk *w,
+                                ssize_t *start_r, ssize_t *end_r)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *s;
+
+    *start_r = *end_r = -1;
+    if (dw == NULL)
+        return;
+    s = g_mime_data_wrapper_get_stream(dw);
+    if (s == NULL || s->bound_start < 0 || s->bound_end < s->bound_start ||
+        (size_t)s->bound_end > w->raw_len)
+        return;
+    *start_r = (ssize_t)s->bound_start;
+    *end_r = (ssize_t)s->bound_end;
+}
+
+/* Where a headerless part starts: the empty line before its content. */
+static ssize_t mime_blank_line_before(const struct walk *w, ssize_t start)
+{
+    if (start >= 1 && w->raw[start - 1] == '\n') {
+        if (start >= 2 && w->raw[start - 2] == '\r')
+            return start - 2;
+        return start - 1;
+    }
+    return start;
+}
+
+static GByteArray *mime_decode(GMimePart *part, GMimeStream **mem_r)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *mem = g_mime_stream_mem_new();
+
+    *mem_r = mem;
+    if (dw != NULL)
+        g_mime_data_wrapper_write_to_stream(dw, mem);
+    return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+}
+
+/* Give the decoded bytes, within what max_decoded leaves. */
+static void mime_leaf_data(struct walk *w, GByteArray *ba,
+                           struct mime_part *p)
+{
+    size_t left = 0;
+
+    if (w->lim->max_decoded == 0 || w->decoded < w->lim->max_decoded)
+        left = w->lim->max_decoded - w->decoded;
+    p->data = ba->data;
+    p->len = ba->len;
+    if (w->lim->max_decoded > 0 && p->len > left) {
+        p->len = left;
+        p->truncated = 1;
+        w->hits |= MIME_HIT_DECODED;
+    }
+    w->decoded += p->len;
+}
+
+static void mime_leaf(struct walk *w, GMimePart *part, int depth,
+                      int in_signed, ssize_t outer_start)
+{
+    GMimeObject *obj = GMIME_OBJECT(part);
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    struct mime_part p;
+    GMimeStream *mem;
+    GByteArray *ba;
+    char *ctype;
+    ssize_t cstart, cend;
+
+    if (w->lim->max_parts > 0 && w->leaves >= w->lim->max_parts) {
+        w->hits |= MIME_HIT_PARTS;
+        w->stop = 1;
+        return;
+    }
+    memset(&p, 0, sizeof(p));
+    ctype = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+    if (ctype != NULL)
+        str_lower(ctype);
+    p.ctype = ctype ? ctype : "text/plain";
+    p.filename = g_mime_part_get_filename(part);
+    if (p.filename != NULL && p.filename[0] == '\0')
+        p.filename = NULL;
+    p.charset = g_mime_object_get_content_type_parameter(obj, "charset");
+    p.is_attachment = p.filename != NULL || g_mime_part_is_attachment(part);
+    p.is_text = !p.is_attachment && strncmp(p.ctype, "text/", 5) == 0;
+    p.depth = depth;
+    p.index = w->leaves++;
+    p.in_signed = in_signed;
+
+    /* Its place in the raw message. */
+    mime_content_bounds(part, w, &cstart, &cend);
+    p.part_end = cend;
+    p.part_start = outer_start >= 0 ? outer_start : mime_header_start(obj);
+    if (p.part_start < 0 && cstart >= 0)
+        p.part_start = mime_blank_line_before(w, cstart);
+    if (p.part_end < 0)
+        p.part_start = -1;
+
+    ba = mime_decode(part, &mem);
+    mime_leaf_data(w, ba, &p);
+    if (w->cb(&p, w->arg) != 0)
+        w->stop = 1;
+    g_object_unref(mem);
+    g_free(ctype);
+}
+
+static void mime_object(struct walk *w, GMimeObject *obj, int depth,
+                        int in_signed, ssize_t outer_start);
+
+static void mime_multipart(struct walk *w, GMimeMultipart *mp, int depth,
+                           int in_signed)
+{
+    int i, n = g_mime_multipart_get_count(mp);
+
+    if (GMIME_IS_MULTIPART_SIGNED(mp) || GMIME_IS_MULTIPART_ENCRYPTED(mp))
+        in_signed = 1;
+    for (i = 0; i < n && !w->stop; i++) {
+        if (w->lim->max_depth > 0 && depth + 1 > w->lim->max_depth) {
+            w->hits |= MIME_HIT_DEPTH;
+            return;
+        }
+        mime_object(w, g_mime_multipart_get_part(mp, i), depth + 1,
+                    in_signed, -1);
+    }
+}
+
+static void mime_message_part(struct walk *w, GMimeMessagePart *mpart,
+                              int depth, int in_signed)
+{
+    GMimeMessage *msg = g_mime_message_part_get_message(mpart);
+    GMimeObject *body;
+    ssize_t start;
+
+    if (msg == NULL)
+        return;
+    body = g_mime_message_get_mime_part(msg);
+    if (body == NULL)
+        return;
+    if (w->lim->max_depth > 0 && depth + 1 > w->lim->max_depth) {
+        w->hits |= MIME_HIT_DEPTH;
+        return;
+    }
+    /* A single-part inner message is cut as a whole message/rfc822. */
+    start = mime_header_start(GMIME_OBJECT(mpart));
+    mime_object(w, body, depth + 1, in_signed, start);
+}
+
+static void mime_object(struct walk *w, GMimeObject *obj, int depth,
+                        int in_signed, ssize_t outer_start)
+{
+    if (obj == NULL || w->stop)
+        return;
+    if (GMIME_IS_MULTIPART(obj))
+        mime_multipart(w, GMIME_MULTIPART(obj), depth, in_signed);
+    else if (GMIME_IS_MESSAGE_PART(obj))
+        mime_message_part(w, GMIME_MESSAGE_PART(obj), depth, in_signed);
+    else if (GMIME_IS_PART(obj))
+        mime_leaf(w, GMIME_PART(obj), depth, in_signed, outer_start);
+}
+
+static GMimeMessage *mime_parse(const char *raw, size_t len,
+                                GMimeStream **stream_r)
+{
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+
+    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_persist_stream(parser, TRUE);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    g_mime_parser_options_set_rfc2047_compliance_mode(
+        opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(
+        opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    msg = g_mime_parser_construct_message(parser, opts);
+    g_object_unref(parser);
+    g_mime_parser_options_free(opts);
+    *stream_r = stream;
+    return msg;
+}
+
+int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
+              mime_part_cb cb, void *arg, unsigned *hits_r,
+              const char **error_r)
+{
+    struct walk w;
+    GMimeStream *stream;
+    GMimeMessage *msg;
+
+    mime_init();
+    *hits_r = 0;
+    memset(&w, 0, sizeof(w));
+    w.lim = lim;
+    w.cb = cb;
+    w.arg = arg;
+    w.raw = raw;
+    w.raw_len = len;
+
+    msg = mime_parse(raw, len, &stream);
+    if (msg == NULL) {
+        g_object_unref(stream);
+        *error_r = "message could not be parsed";
+        return -1;
+    }
+    mime_object(&w, g_mime_message_get_mime_part(msg), 0, 0, -1);
+    g_object_unref(msg);
+    g_object_unref(stream);
+    *hits_r = w.hits;
+    return 0;
+}
+
+/* The value of the top-level Content-Type header, unfolded; or NULL. */
+static char *mime_find_ctype(const char *raw, size_t len)
+{
+    struct strbuf b;
+    size_t i = 0, eol;
+    int in = 0;
+
+    strbuf_init(&b, 4096);
+    while (i < len) {
+        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
+            ;
+        if (eol == i || (eol == i + 1 && raw[i] == '\r'))
+            break; /* end of the header block */
+        if (in && (raw[i] == ' ' || raw[i] == '\t'))
+            strbuf_append(&b, raw + i, eol - i);
+        else if (in)
+            break;
+        else if (eol - i > 13 && str_ncasecmp(raw + i, "content-type:", 13) ==
+                                     0) {
+            in = 1;
+            strbuf_append(&b, raw + i + 13, eol - i - 13);
+        }
+        i = eol + 1;
+    }
+    if (!in) {
+        strbuf_free(&b);
+        return NULL;
+    }
+    return strbuf_detach(&b);
+}
+
+char *mime_top_ctype(const char *raw, size_t len)
+{
+    GMimeContentType *ct;
+    char *value, *type, *out;
+
+    mime_init();
+    value = mime_find_ctype(raw, len);
+    if (value == NULL)
+        return xstrdup("text/plain");
+    ct = g_mime_content_type_parse(NULL, value);
+    free(value);
+    if (ct == NULL)
+        return xstrdup("text/plain");
+    type = g_mime_content_type_get_mime_type(ct);
+    out = xstrdup(type ? type : "text/plain");
+    g_free(type);
+    g_object_unref(ct);
+    return str_lower(out);
+}

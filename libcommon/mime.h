@@ -1,0 +1,82 @@
+/*
+ * mime - walk a message's parts with GMime 3: decoded bytes, names, types.
+ *
+ * DESCRIPTION
+ *	mime_walk() parses a whole message (headers + body, as the MTA
+ *	delivered them to the milter) and calls cb once per leaf part, in
+ *	document order, descending into multiparts and into message/rfc822
+ *	parts (their inner message's parts are walked too, depth + 1).
+ *
+ *	For each leaf it gives the declared Content-Type (lower case
+ *	"type/subtype"), the filename (Content-Disposition filename or
+ *	Content-Type name, RFC 2231 and RFC 2047 decoded, UTF-8; NULL when
+ *	none), whether it is an attachment (a filename, or disposition
+ *	attachment), the transfer-decoded bytes, the nesting depth (top
+ *	level part = 0), and its place in the raw message: the byte offsets
+ *	of the part's first header line and of the end of its content
+ *	(part_start, part_end; both -1 when unknown), used to cut a part out
+ *	while keeping every other byte.
+ *
+ *	Limits (struct mime_limits) bound the walk: max_depth of nesting,
+ *	max_parts leaf parts, max_decoded total decoded bytes (a part that
+ *	would pass it is given truncated to what is left, flagged).  When a
+ *	limit is hit the walk stops descending or delivering, sets the
+ *	matching MIME_HIT_* bit in *hits_r, and returns normally: the caller
+ *	decides (a symbol, a reply).  Malformed MIME never fails the walk;
+ *	GMime's lenient parser gives what it can.
+ *
+ *	cb returns 0 to go on, non-zero to stop the walk early.
+ *
+ *	mime_walk() returns 0, or -1 with *error_r (static string) when the
+ *	message could not be parsed at all.
+ *
+ *	mime_init() must be called once per process before the first walk
+ *	(it calls g_mime_init()); it is idempotent.
+ *
+ * OWNERSHIP
+ *	Everything in struct mime_part is owned by the walk and valid only
+ *	during the callback; copy what must outlive it.
+ */
+#ifndef SLUICE_MIME_H
+#define SLUICE_MIME_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MIME_HIT_DEPTH 0x01
+#define MIME_HIT_PARTS 0x02
+#define MIME_HIT_DECODED 0x04
+
+struct mime_limits {
+    int max_depth;
+    size_t max_parts;
+    size_t max_decoded;
+};
+
+struct mime_part {
+    const char *ctype;    /* "application/pdf" */
+    const char *filename; /* UTF-8, or NULL */
+    const char *charset;  /* declared charset, or NULL */
+    int is_attachment;
+    int is_text;          /* text/... and not an attachment */
+    const unsigned char *data;
+    size_t len;
+    int truncated;
+    int depth;
+    size_t index;         /* 0-based leaf index */
+    ssize_t part_start;   /* offset of the part's header block in raw */
+    ssize_t part_end;     /* offset just past its content */
+    int in_signed;        /* inside multipart/signed or encrypted */
+};
+
+typedef int (*mime_part_cb)(const struct mime_part *p, void *arg);
+
+void mime_init(void);
+int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
+              mime_part_cb cb, void *arg, unsigned *hits_r,
+              const char **error_r);
+
+/* The top-level Content-Type of a raw message, lower case; caller frees. */
+char *mime_top_ctype(const char *raw, size_t len);
+
+#endif

@@ -1,0 +1,1 @@
+/* reply: placeholder, being written */

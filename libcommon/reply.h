@@ -1,0 +1,58 @@
+/*
+ * reply - SMTP replies with enhanced status codes, from templates.
+ *
+ * DESCRIPTION
+ *	Each reason a Sluice milter may refuse a message has one template:
+ *	an SMTP code, an RFC 3463 enhanced status code, and a short friendly
+ *	sentence in English, Swedish and Finnish.  Templates take named
+ *	arguments "%{file}", "%{limit}", "%{value}", "%{rule}"; a missing
+ *	argument expands to "".  reply_build() fills a struct reply; when an
+ *	info URL is configured it is appended as " (see URL)".  Internal
+ *	symbol names never appear in the text: templates name the rule in
+ *	plain words.  Non-ASCII characters in arguments are replaced by '?'
+ *	and the text is cut to fit one SMTP reply line (< 512 bytes).
+ *
+ *	reply_lang_for() chooses the language: the value found for the
+ *	recipient's domain in lang_map (a domain: map whose values are
+ *	"en", "sv" or "fi"), else the default language.
+ *
+ *	Template keys (reply_reason): see reply.c's table; reply_known()
+ *	tells whether a key exists.
+ *
+ * OWNERSHIP
+ *	struct reply is a plain value; nothing to free.
+ */
+#ifndef SLUICE_REPLY_H
+#define SLUICE_REPLY_H
+
+#include "maps.h"
+
+enum reply_lang {
+    LANG_EN = 0,
+    LANG_SV,
+    LANG_FI,
+    LANG_COUNT
+};
+
+struct reply {
+    char rcode[4]; /* "550" */
+    char xcode[8]; /* "5.7.1" */
+    char text[480];
+};
+
+struct reply_arg {
+    const char *name;
+    const char *value;
+};
+
+int reply_lang_parse(const char *s, enum reply_lang *out);
+const char *reply_lang_name(enum reply_lang l);
+enum reply_lang reply_lang_for(const char *rcpt, struct map *lang_map,
+                               enum reply_lang def);
+int reply_known(const char *reason);
+/* 0 ok; -1 unknown reason (then a generic 550 5.7.1 is filled in). */
+int reply_build(struct reply *r, const char *reason, enum reply_lang lang,
+                const char *info_url, const struct reply_arg *args,
+                size_t nargs);
+
+#endif

@@ -1,0 +1,1 @@
+/* result: placeholder, being written */

@@ -200,13 +200,13 @@ static void cfg_line_section(struct cfg_parser *p, char *s, const char *file,
     p->cur = NULL;
     p->skip = 1;
     if (end == NULL) {
-        cfg_errors_add(p->errs, "%s:%d: missing ']' in section header",
-                       file, line);
+        cfg_errors_add(p->errs, "%s:%d: missing ']' in section header", file,
+                       line);
         return;
     }
     if (end[1] != '\0') {
-        cfg_errors_add(p->errs, "%s:%d: text after ']' in section header",
-                       file, line);
+        cfg_errors_add(p->errs, "%s:%d: text after ']' in section header", file,
+                       line);
         return;
     }
     *end = '\0';
@@ -231,20 +231,20 @@ static void cfg_line_include(struct cfg_parser *p, const char *arg,
 {
     char *name, *err = NULL, *path;
 
-    if (*arg == '\0') {
-        cfg_errors_add(p->errs, "%s:%d: include: missing file name", file,
-                       line);
-        return;
-    }
     if (cfg_unquote(arg, &name, &err) < 0) {
         cfg_errors_add(p->errs, "%s:%d: include: %s", file, line, err);
         free(err);
         return;
     }
+    if (*name == '\0') {
+        cfg_errors_add(p->errs, "%s:%d: include: missing file name", file,
+                       line);
+        free(name);
+        return;
+    }
     if (depth + 1 > CFG_INCLUDE_MAX) {
-        cfg_errors_add(p->errs,
-                       "%s:%d: include %s: nested more than %d deep", file,
-                       line, name, CFG_INCLUDE_MAX);
+        cfg_errors_add(p->errs, "%s:%d: include %s: nested more than %d deep",
+                       file, line, name, CFG_INCLUDE_MAX);
         free(name);
         return;
     }
@@ -275,8 +275,8 @@ static void cfg_line_key(struct cfg_parser *p, const char *key,
         return;
     }
     if (in->set_file[k] != NULL) {
-        cfg_errors_add(p->errs, "%s:%d: key \"%s\" already set at %s:%d",
-                       file, line, key, in->set_file[k], in->set_line[k]);
+        cfg_errors_add(p->errs, "%s:%d: key \"%s\" already set at %s:%d", file,
+                       line, key, in->set_file[k], in->set_line[k]);
         return;
     }
     in->set_file[k] = file;
@@ -319,15 +319,13 @@ static void cfg_line(struct cfg_parser *p, char *buf, const char *file,
     }
     eq = strchr(s, '=');
     if (eq == NULL) {
-        cfg_errors_add(p->errs, "%s:%d: expected \"key = value\"", file,
-                       line);
+        cfg_errors_add(p->errs, "%s:%d: expected \"key = value\"", file, line);
         return;
     }
     *eq = '\0';
     key = str_trim(s);
     if (!cfg_name_ok(key)) {
-        cfg_errors_add(p->errs, "%s:%d: bad key name \"%s\"", file, line,
-                       key);
+        cfg_errors_add(p->errs, "%s:%d: bad key name \"%s\"", file, line, key);
         return;
     }
     cfg_line_key(p, key, str_trim(eq + 1), file, line);
@@ -343,8 +341,8 @@ static int cfg_read_file(struct cfg_parser *p, const char *path, int depth,
     int line = 0;
 
     if (fp == NULL && from_file != NULL) {
-        cfg_errors_add(p->errs, "%s:%d: include %s: %s", from_file,
-                       from_line, path, strerror(errno));
+        cfg_errors_add(p->errs, "%s:%d: include %s: %s", from_file, from_line,
+                       path, strerror(errno));
         return -1;
     }
     if (fp == NULL) {

@@ -36,11 +36,11 @@
 const char *cfg_type_name(enum cfg_type t)
 {
     static const char *const names[] = {
-        [CFG_BOOL] = "bool",     [CFG_INT] = "integer",
+        [CFG_BOOL] = "bool",         [CFG_INT] = "integer",
         [CFG_DURATION] = "duration", [CFG_SIZE] = "size",
-        [CFG_DOUBLE] = "number", [CFG_STRING] = "string",
-        [CFG_PATH] = "path",     [CFG_LIST] = "list",
-        [CFG_ENUM] = "enum",     [CFG_MAP] = "map",
+        [CFG_DOUBLE] = "number",     [CFG_STRING] = "string",
+        [CFG_PATH] = "path",         [CFG_LIST] = "list",
+        [CFG_ENUM] = "enum",         [CFG_MAP] = "map",
     };
 
     if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
@@ -116,8 +116,7 @@ int cfg_parse_duration(const char *s, long long *out, const char **error_r)
 
 int cfg_parse_size(const char *s, long long *out, const char **error_r)
 {
-    static const char *const bad =
-        "not a size (a number with k, M, G or T)";
+    static const char *const bad = "not a size (a number with k, M, G or T)";
     long long n, mult;
     char unit;
 
@@ -315,8 +314,8 @@ static int cfg_check_bounds(const struct cfg_key *k, const char *s, double v,
 {
     if (!cfg_bounded(k) || (v >= k->min && v <= k->max))
         return 0;
-    *error_r = xasprintf("\"%s\" is out of range (%.15g to %.15g%s)", s,
-                         k->min, k->max,
+    *error_r = xasprintf("\"%s\" is out of range (%.15g to %.15g%s)", s, k->min,
+                         k->max,
                          k->type == CFG_DURATION ? " seconds"
                          : k->type == CFG_SIZE   ? " bytes"
                                                  : "");
@@ -328,8 +327,8 @@ static int cfg_check_list(const struct cfg_key *k, const struct cfg_list *l,
 {
     if (k->max <= 0 || ((double)l->n >= k->min && (double)l->n <= k->max))
         return 0;
-    *error_r = xasprintf("%zu entries; %.15g to %.15g allowed", l->n, k->min,
-                         k->max);
+    *error_r =
+        xasprintf("%zu entries; %.15g to %.15g allowed", l->n, k->min, k->max);
     return -1;
 }
 
@@ -464,8 +463,8 @@ void cfg_value_free(const struct cfg_key *k, void *sec)
 
 /* Printing, in a form cfg_load() reads back. */
 
-static void cfg_put_unit(long long v, const long long *mult,
-                         const char *units, const char *one, FILE *out)
+static void cfg_put_unit(long long v, const long long *mult, const char *units,
+                         const char *one, FILE *out)
 {
     for (size_t i = 0; units[i] != '\0'; i++) {
         if (v != 0 && v % mult[i] == 0) {

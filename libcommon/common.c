@@ -31,8 +31,7 @@
 #define C(field) offsetof(struct common_conf, field)
 
 static const struct cfg_key common_keys[] = {
-    {"secret_file", CFG_PATH, "/etc/sluice/secret", 0, 0, C(secret_file),
-     NULL,
+    {"secret_file", CFG_PATH, "/etc/sluice/secret", 0, 0, C(secret_file), NULL,
      "File with the shared secret (at least 32 bytes, not world-readable) "
      "that signs X-Sluice-Result headers."},
     {"secret_file_previous", CFG_PATH, NULL, 0, 0, C(secret_file_previous),
@@ -56,19 +55,18 @@ static const struct cfg_key common_keys[] = {
     {"debug", CFG_BOOL, "no", 0, 0, C(debug), NULL, "Log debug messages."},
     {"message_buffer_limit", CFG_SIZE, "64M", 65536, 4294967296.0,
      C(message_buffer_limit), NULL,
-     "Most bytes of one message kept in memory; larger messages are "
-     "checked on their first part only."},
-    {"milter_timeout", CFG_DURATION, "300s", 1, 86400, C(milter_timeout),
-     NULL, "How long libmilter waits for the MTA before giving up."},
-    {"score_add_header", CFG_DOUBLE, "5", 0, 1000000, C(score_add_header),
-     NULL, "Score from which the verdict adds X-Spam headers; 0: off."},
+     "Most bytes of one message kept in memory for the checks."},
+    {"milter_timeout", CFG_DURATION, "300s", 1, 86400, C(milter_timeout), NULL,
+     "How long libmilter waits for the MTA before giving up."},
+    {"score_add_header", CFG_DOUBLE, "5", 0, 1000000, C(score_add_header), NULL,
+     "Score from which the verdict adds X-Spam headers; 0: off."},
     {"score_rewrite_subject", CFG_DOUBLE, "0", 0, 1000000,
      C(score_rewrite_subject), NULL,
      "Score from which subject_tag is put in the Subject; 0: off."},
     {"score_greylist", CFG_DOUBLE, "0", 0, 1000000, C(score_greylist), NULL,
      "Score from which the message is deferred with a 4xx; 0: off."},
-    {"score_quarantine", CFG_DOUBLE, "0", 0, 1000000, C(score_quarantine),
-     NULL, "Score from which the message goes to the hold queue; 0: off."},
+    {"score_quarantine", CFG_DOUBLE, "0", 0, 1000000, C(score_quarantine), NULL,
+     "Score from which the message goes to the hold queue; 0: off."},
     {"score_reject", CFG_DOUBLE, "15", 0, 1000000, C(score_reject), NULL,
      "Score from which the message is rejected with a 5xx; 0: off."},
     {"force_actions", CFG_LIST, NULL, 0, 0, C(force_actions), NULL,
@@ -102,8 +100,7 @@ const struct common_conf *common_conf(const struct cfg *c)
     return cfg_section(c, "common");
 }
 
-void common_verdict_conf(const struct common_conf *cc,
-                         struct verdict_conf *vc)
+void common_verdict_conf(const struct common_conf *cc, struct verdict_conf *vc)
 {
     vc->add_header = cc->score_add_header;
     vc->rewrite_subject = cc->score_rewrite_subject;
@@ -193,7 +190,7 @@ int common_check(const struct cfg *c, struct cfg_errors *errs)
         return 1;
     }
     if (verdict_check_force(&cc->force_actions, &why) < 0) {
-        cfg_errors_add(errs, "%s: force_actions: %s", file, why);
+        cfg_errors_add(errs, "%s: %s", file, why);
         n++;
     }
     if (!common_facility_ok(cc->log_facility)) {

@@ -169,8 +169,7 @@ static const struct {
     {"default relative path", "", "file = data/x.db"},
     {"unset string dumps empty", "", "unset ="},
     {"int", "[test]\ncount = 42\n", "count = 42"},
-    {"blanks around key and value", "[test]\n   count\t=\t7   \n",
-     "count = 7"},
+    {"blanks around key and value", "[test]\n   count\t=\t7   \n", "count = 7"},
     {"comment lines ignored", "# c\n[test]\n  # count = 99\ncount = 8\n",
      "count = 8"},
     {"hash inside a value is not a comment", "[test]\nname = a#b\n",
@@ -184,8 +183,7 @@ static const struct {
     {"empty string", "[test]\nname =\n", "name = \"\""},
     {"list with commas", "[test]\nitems = x,y,z\n", "items = x, y, z"},
     {"list with blanks", "[test]\nitems = x  y\tz\n", "items = x, y, z"},
-    {"list mixed separators", "[test]\nitems = x , y,, z\n",
-     "items = x, y, z"},
+    {"list mixed separators", "[test]\nitems = x , y,, z\n", "items = x, y, z"},
     {"list quoted item", "[test]\nitems = \"a b\", \"c,d\"\n",
      "items = \"a b\", \"c,d\""},
     {"empty list", "[test]\nitems =\n", "items ="},
@@ -199,18 +197,22 @@ static const struct {
     {"duration 86400 is a day", "[test]\nwait = 86400s\n", "wait = 1d"},
     {"size k", "[test]\nsize = 64k\n", "size = 64k"},
     {"size 1024M is 1G", "[test]\nsize = 1024M\n", "size = 1G"},
-    {"repeated section continues", "[test]\ncount = 5\n[other]\n[test]\n"
-                                   "flag = yes\n",
+    {"repeated section keeps earlier keys",
+     "[test]\ncount = 5\n[other]\n[test]\n"
+     "flag = yes\n",
      "count = 5"},
+    {"repeated section takes new keys",
+     "[test]\ncount = 5\n[other]\n[test]\n"
+     "flag = yes\n",
+     "flag = yes"},
     {"second section", "[other]\nlevel = 9\n", "level = 9"},
     {"blank inside brackets", "[ other ]\nlevel = 4\n", "level = 4"},
-    {"known section keys skipped", "[policy]\nanything = 1\nfoo = bar\n"
-                                   "[test]\ncount = 2\n",
+    {"known section keys skipped",
+     "[policy]\nanything = 1\nfoo = bar\n"
+     "[test]\ncount = 2\n",
      "count = 2"},
     {"CRLF line ends", "[test]\r\ncount = 6\r\n", "count = 6"},
-    {"key named include", "[test]\n", "count = 10"},
-    {"relative path from main file", "[test]\nfile = db/y\n",
-     "file = db/y"},
+    {"relative path from main file", "[test]\nfile = db/y\n", "file = db/y"},
     {"absolute path kept", "[test]\nfile = /var/y\n", "file = /var/y"},
     {"empty path unsets", "[test]\nfile =\n", "file ="},
 };
@@ -260,9 +262,7 @@ static const struct {
     {"int not a number",
      "[test]\ncount = 12abc\n",
      {"main.conf:2: count: \"12abc\": not an integer"}},
-    {"empty int",
-     "[test]\ncount =\n",
-     {"main.conf:2: count: empty value"}},
+    {"empty int", "[test]\ncount =\n", {"main.conf:2: count: empty value"}},
     {"duration above maximum",
      "[test]\nwait = 2d\n",
      {"main.conf:2: wait: \"2d\" is out of range (0 to 86400 seconds)"}},
@@ -305,6 +305,9 @@ static const struct {
     {"include without a name",
      "[test]\ninclude \"\"\n",
      {"main.conf:2: include: missing file name"}},
+    {"include = value is a key, not an include",
+     "[test]\ninclude = x\n",
+     {"main.conf:2: unknown key \"include\" in section [test]"}},
     {"every error is reported",
      "[test]\ncount = 0\nbogus = 1\n[nope]\n[other]\nlevel = x\n",
      {"main.conf:2: count: \"0\" is out of range (1 to 100)",
@@ -373,4 +376,322 @@ static void test_bad(void)
     }
 }
 
-#include "cfg_test_more.c"
+/* The value parsers on their own. */
+static const struct {
+    const char *in;
+    int rc;
+    long long want;
+} durations[] =
+    {
+        {"0", 0, 0},       {"30", 0, 30},   {"30s", 0, 30},
+        {"5m", 0, 300},    {"2h", 0, 7200}, {"1d", 0, 86400},
+        {"1w", 0, 604800}, {"", -1, 0},     {"m", -1, 0},
+        {"-5s", -1, 0},    {"5 m", -1, 0},  {"5M", -1, 0},
+        {"5ms", -1, 0},    {"1.5h", -1, 0}, {"99999999999999999w", -1, 0},
+},
+  sizes[] =
+      {
+          {"512", 0, 512},
+          {"64k", 0, 65536},
+          {"64K", 0, 65536},
+          {"10M", 0, 10485760},
+          {"1G", 0, 1073741824LL},
+          {"2t", 0, 2199023255552LL},
+          {"", -1, 0},
+          {"k", -1, 0},
+          {"-1", -1, 0},
+          {"10MB", -1, 0},
+          {"1.5M", -1, 0},
+          {"9999999999999T", -1, 0},
+},
+  bools[] = {
+      {"yes", 0, 1},   {"no", 0, 0},  {"true", 0, 1}, {"false", 0, 0},
+      {"on", 0, 1},    {"off", 0, 0}, {"1", 0, 1},    {"0", 0, 0},
+      {"YES", 0, 1},   {"Off", 0, 0}, {"", -1, 0},    {"2", -1, 0},
+      {"yess", -1, 0}, {"y", -1, 0},
+};
+
+#define N(a) (sizeof(a) / sizeof(a[0]))
+
+static void test_parsers(void)
+{
+    const char *err = NULL;
+    long long v;
+    int b;
+
+    for (size_t i = 0; i < N(durations); i++) {
+        int rc = cfg_parse_duration(durations[i].in, &v, &err);
+
+        ok(rc == durations[i].rc && (rc < 0 || v == durations[i].want),
+           "duration \"%s\" -> %s %lld", durations[i].in,
+           durations[i].rc ? "error" : "ok", durations[i].want);
+    }
+    for (size_t i = 0; i < N(sizes); i++) {
+        int rc = cfg_parse_size(sizes[i].in, &v, &err);
+
+        ok(rc == sizes[i].rc && (rc < 0 || v == sizes[i].want),
+           "size \"%s\" -> %s %lld", sizes[i].in, sizes[i].rc ? "error" : "ok",
+           sizes[i].want);
+    }
+    for (size_t i = 0; i < N(bools); i++) {
+        int rc = cfg_parse_bool(bools[i].in, &b, &err);
+
+        ok(rc == bools[i].rc && (rc < 0 || b == bools[i].want),
+           "bool \"%s\" -> %s %lld", bools[i].in, bools[i].rc ? "error" : "ok",
+           bools[i].want);
+    }
+}
+
+/* Includes: relative names, sections across files, depth, loops. */
+static const struct tfile inc_files[] = {
+    {"sub/a.conf", "# a\ncount = 20\nfile = data/a.db\ninclude b.conf\n"},
+    {"sub/b.conf", "[other]\n"},
+    {"sub/bad.conf", "[test]\n\nbogus = 1\n"},
+    {"loop.conf", "include loop.conf\n"},
+    {NULL, NULL},
+};
+
+static void write_chain(int n)
+{
+    char name[32], text[64];
+
+    for (int i = 1; i <= n; i++) {
+        snprintf(name, sizeof(name), "d/d%d.conf", i);
+        if (i < n)
+            snprintf(text, sizeof(text), "include d%d.conf\n", i + 1);
+        else
+            snprintf(text, sizeof(text), "[other]\nlevel = %d\n", i);
+        write_file(name, text);
+    }
+}
+
+static void test_includes(void)
+{
+    const struct tconf *t;
+    const struct oconf *o;
+    struct cfg_errors e;
+    struct cfg *c;
+
+    setup_case("[test]\ninclude sub/a.conf\nlevel = 7\n", inc_files);
+    c = load(&e);
+    ok(c != NULL, "include: relative include chain loads");
+    t = cfg_section(c, "test");
+    o = cfg_section(c, "other");
+    ok(t && t->count == 20, "include: included file continues the section");
+    ok(o && o->level == 7,
+       "include: section opened by a nested include (relative to its "
+       "includer) stays current after it");
+    is_str(t ? t->file : NULL, "sub/data/a.db",
+           "include: path relative to the file that set it");
+    cfg_release(c);
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("[test]\n\"include\" = 1\ninclude \"sub/bad.conf\"\n",
+               inc_files);
+    c = load(&e);
+    ok(c == NULL && e.n == 2, "include: errors in included files reported");
+    if (e.n == 2) {
+        is_str(e.v[0], "main.conf:2: bad key name \"\"include\"\"",
+               "include: error in the main file");
+        is_str(e.v[1],
+               "sub/bad.conf:3: unknown key \"bogus\" in section "
+               "[test]",
+               "include: error carries the included file and its line");
+    }
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("include d/d1.conf\n", NULL);
+    write_chain(8);
+    c = load(&e);
+    o = cfg_section(c, "other");
+    ok(c != NULL && o && o->level == 8, "include: nesting 8 deep is allowed");
+    cfg_release(c);
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("include d/d1.conf\n", NULL);
+    write_chain(9);
+    c = load(&e);
+    ok(c == NULL && e.n == 1, "include: nesting 9 deep is refused");
+    if (e.n == 1)
+        is_str(e.v[0], "d/d8.conf:1: include d9.conf: nested more than 8 deep",
+               "include: depth error names the 8th file and line");
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("include loop.conf\n", inc_files);
+    c = load(&e);
+    ok(c == NULL && e.n == 1, "include: a loop stops at the depth limit");
+    cfg_errors_free(&e);
+    clean_dir();
+}
+
+/* Values as stored in the section struct. */
+static void test_values(void)
+{
+    const struct tconf *t;
+    struct cfg_errors e;
+    struct cfg *c;
+
+    setup_case("[test]\nitems = \"x y\" Z\nmode = off\nwait = 1d\n"
+               "size = 3k\n",
+               NULL);
+    c = load(&e);
+    t = cfg_section(c, "test");
+    ok(t != NULL, "values: loads");
+    if (t == NULL) {
+        cfg_errors_free(&e);
+        clean_dir();
+        return;
+    }
+    ok(t->items.n == 2 && strcmp(t->items.v[0], "x y") == 0 &&
+           strcmp(t->items.v[1], "Z") == 0,
+       "values: list items stored unquoted");
+    ok(cfg_list_contains_ci(&t->items, "z"), "values: list contains, any case");
+    ok(!cfg_list_contains_ci(&t->items, "x"), "values: list contains, whole");
+    is_int(t->mode, 2, "values: enum stores the index");
+    is_int(t->wait, 86400, "values: duration stored in seconds");
+    is_int(t->size, 3072, "values: size stored in bytes");
+    is_int(t->count, 10, "values: int default");
+    ok(t->ratio == 0.5, "values: double default");
+    is_str(t->name, "default name", "values: string default");
+    ok(t->unset == NULL, "values: NULL default string stays NULL");
+    ok(t->nopath == NULL, "values: NULL default path stays NULL");
+    ok(t->map == NULL, "values: NULL default map stays NULL");
+    ok(cfg_section(c, "policy") == NULL,
+       "values: known-only section has no struct");
+    is_str(cfg_path(c), "main.conf", "values: cfg_path is the main file");
+    is_str(cfg_type_name(CFG_DURATION), "duration", "values: type name");
+
+    /* Refcount: the struct lives until the last release. */
+    ok(cfg_acquire(c) == c, "refcount: acquire returns the cfg");
+    cfg_release(c);
+    is_int(((const struct tconf *)cfg_section(c, "test"))->wait, 86400,
+           "refcount: still valid after one of two releases");
+    cfg_release(c);
+    cfg_errors_free(&e);
+    clean_dir();
+}
+
+static void test_maps(void)
+{
+    static const struct tfile files[] = {
+        {"maps/lang", "example.org sv\n"},
+        {NULL, NULL},
+    };
+    const struct tconf *t;
+    struct cfg_errors e;
+    const char *val = NULL, *err = NULL;
+    struct cfg *c;
+    char *d;
+
+    setup_case("[test]\nmap = domain:maps/lang\n", files);
+    c = load(&e);
+    t = cfg_section(c, "test");
+    ok(t && t->map, "map: opened relative to the config file");
+    ok(t && t->map &&
+           map_lookup(t->map, "a.example.org", &val, &err) == MAP_FOUND &&
+           strcmp(val, "sv") == 0,
+       "map: lookup answers from the file");
+    d = c ? dump(c) : NULL;
+    ok(d && has_line(d, "map = domain:maps/lang"), "map: dump shows spec");
+    free(d);
+    cfg_release(c);
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("[test]\n\nmap = domain:maps/missing\n", files);
+    c = load(&e);
+    ok(c == NULL && e.n == 1 &&
+           strncmp(e.v[0], "main.conf:3: map: map domain:maps/missing: ", 42) ==
+               0,
+       "map: missing map file is an error at its line");
+    for (size_t i = 0; i < e.n; i++)
+        diag("%s", e.v[i]);
+    cfg_errors_free(&e);
+    clean_dir();
+}
+
+static void test_misc(void)
+{
+    struct cfg_errors e = {0, NULL};
+    struct cfg *c;
+    char *d;
+
+    setup_case(NULL, NULL);
+    c = load(&e);
+    ok(c == NULL && e.n == 1 &&
+           strcmp(e.v[0], "main.conf: No such file or directory") == 0,
+       "missing main file is an error");
+    cfg_errors_free(&e);
+    c = cfg_load("main.conf", secs, 2, NULL, NULL);
+    ok(c == NULL, "errs may be NULL");
+    clean_dir();
+
+    setup_case("[policy]\nx = 1\n", NULL);
+    c = cfg_load("main.conf", secs, 2, NULL, &e);
+    ok(c == NULL && e.n == 1 &&
+           strcmp(e.v[0], "main.conf:1: unknown section [policy]") == 0,
+       "section unknown without known_sections");
+    cfg_errors_free(&e);
+    clean_dir();
+
+    setup_case("[test]\ncount = 1\n", NULL);
+    cfg_errors_add(&e, "earlier %d", 1);
+    c = cfg_load("main.conf", secs, 2, known, &e);
+    ok(c != NULL && e.n == 1, "errors already in the list do not fail load");
+    cfg_errors_free(&e);
+    d = dump(c);
+    ok(strncmp(d, "[test]\nflag = no\ncount = 1\n", 26) == 0,
+       "dump: sections and keys in table order");
+    ok(strstr(d, "\n\n[other]\nlevel = 3\n") != NULL,
+       "dump: every loaded section, with its defaults");
+    free(d);
+    cfg_release(c);
+    clean_dir();
+}
+
+/* t/data/cfg/good.conf: a complete file with an include in a subdir. */
+static void test_data_file(void)
+{
+    const char *top = getenv("top_srcdir");
+    const struct tconf *t;
+    const struct oconf *o;
+    struct cfg_errors e = {0, NULL};
+    char path[1024];
+    struct cfg *c;
+
+    if (top == NULL) {
+        ok(1, "# SKIP data file: top_srcdir not set");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/t/data/cfg/good.conf", top);
+    c = cfg_load(path, secs, 2, known, &e);
+    for (size_t i = 0; i < e.n; i++)
+        diag("%s", e.v[i]);
+    ok(c != NULL, "data: t/data/cfg/good.conf loads");
+    t = cfg_section(c, "test");
+    o = cfg_section(c, "other");
+    ok(t && t->count == 33 && t->items.n == 3 && t->wait == 1800,
+       "data: values from the main file");
+    ok(o && o->level == 12, "data: values from the included file");
+    snprintf(path, sizeof(path), "%s/t/data/cfg/conf.d/rules.db", top);
+    is_str(t ? t->file : NULL, path, "data: path relative to included file");
+    cfg_release(c);
+    cfg_errors_free(&e);
+}
+
+int main(void)
+{
+    test_good();
+    test_bad();
+    test_parsers();
+    test_includes();
+    test_values();
+    test_maps();
+    test_misc();
+    test_data_file();
+    return done_testing();
+}

@@ -1,0 +1,17 @@
+/*
+ * confdoc_sections - every section table, in sluice.conf(5) order.
+ * See confdoc.h.  A new milter's section goes here, and its library in
+ * the LDADD of tools/sluice-confdoc and t/unit/keys_doc_test.
+ */
+#include "confdoc.h"
+
+#include "attach.h"
+#include "common.h"
+
+const struct cfg_section *const confdoc_sections[] = {
+    &common_section,
+    &attach_section,
+};
+
+const size_t confdoc_nsections =
+    sizeof(confdoc_sections) / sizeof(confdoc_sections[0]);

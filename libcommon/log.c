@@ -257,11 +257,9 @@ static json_t *log_jstr(const char *s)
     return j ? j : json_null();
 }
 
-char *log_summary_json(const char *qid, const char *milter,
-                       const char *action, double score,
-                       const char *symbols, const char *reason,
-                       const char *client, const char *from,
-                       const char *rcpts)
+char *log_summary_json(const char *qid, const char *milter, const char *action,
+                       double score, const char *symbols, const char *reason,
+                       const char *client, const char *from, const char *rcpts)
 {
     char stamp[32], *dump, *line;
     time_t now = time(NULL);
@@ -309,8 +307,8 @@ void log_summary(const char *qid, const char *milter, const char *action,
         return;
     }
     pthread_mutex_unlock(&log_lock);
-    json = log_summary_json(qid, milter, action, score, symbols, reason,
-                            client, from, rcpts);
+    json = log_summary_json(qid, milter, action, score, symbols, reason, client,
+                            from, rcpts);
     pthread_mutex_lock(&log_lock);
     if (log_state.json != NULL)
         fprintf(log_state.json, "%s\n", json);

@@ -194,8 +194,7 @@ struct map *map_open(const char *spec, const char *base_file,
         *error_r = maps_fail("%s: map must be type:file", spec);
         return NULL;
     }
-    for (size_t i = 0; i < sizeof(maps_backends) / sizeof(*maps_backends);
-         i++)
+    for (size_t i = 0; i < sizeof(maps_backends) / sizeof(*maps_backends); i++)
         if (strlen(maps_backends[i]->type) == (size_t)(colon - spec) &&
             memcmp(maps_backends[i]->type, spec, colon - spec) == 0)
             be = maps_backends[i];

@@ -140,8 +140,7 @@ static enum map_rc cidr_lookup(const void *t, const char *key,
         key = buf;
     }
     if (cidr_addr(key, &family, a) < 0) {
-        snprintf(err, errlen, "lookup key \"%.64s\" is not an IP address",
-                 key);
+        snprintf(err, errlen, "lookup key \"%.64s\" is not an IP address", key);
         return MAP_ERROR;
     }
     if (family == AF_INET6 && memcmp(a, cidr_v4mapped, 12) == 0) {

@@ -81,8 +81,7 @@ static void domain_finish(void *t)
 }
 
 static enum map_rc domain_lookup(const void *t, const char *key,
-                                 const char **value_r, char *err,
-                                 size_t errlen)
+                                 const char **value_r, char *err, size_t errlen)
 {
     const char *at = strrchr(key, '@');
     char d[DOMAIN_MAX + 2];
@@ -127,8 +126,8 @@ static void domain_destroy(void *t)
 }
 
 const struct map_backend maps_domain_backend = {
-    "domain",     domain_create, domain_add, domain_finish, domain_lookup,
-    domain_destroy,
+    "domain",      domain_create, domain_add,
+    domain_finish, domain_lookup, domain_destroy,
 };
 
 /*
@@ -245,6 +244,5 @@ static void addr_destroy(void *t)
 }
 
 const struct map_backend maps_addr_backend = {
-    "addr",     addr_create, addr_add, addr_finish, addr_lookup,
-    addr_destroy,
+    "addr", addr_create, addr_add, addr_finish, addr_lookup, addr_destroy,
 };

@@ -32,8 +32,8 @@ struct map_backend {
     void *(*create)(void);
     int (*add)(void *t, char *line, char *err, size_t errlen);
     void (*finish)(void *t);
-    enum map_rc (*lookup)(const void *t, const char *key,
-                          const char **value_r, char *err, size_t errlen);
+    enum map_rc (*lookup)(const void *t, const char *key, const char **value_r,
+                          char *err, size_t errlen);
     void (*destroy)(void *t);
 };
 

@@ -119,8 +119,7 @@ static enum map_rc pcre_lookup(const void *t, const char *key,
         return MAP_ERROR;
     }
     for (size_t i = 0; i < tab->n && rc == MAP_NOTFOUND; i++) {
-        int m = pcre2_match(tab->e[i].re, (PCRE2_SPTR)key, len, 0, 0, md,
-                            NULL);
+        int m = pcre2_match(tab->e[i].re, (PCRE2_SPTR)key, len, 0, 0, md, NULL);
 
         if (m >= 0) {
             *value_r = tab->e[i].value;

@@ -25,6 +25,8 @@
 #ifndef SLUICE_REPLY_H
 #define SLUICE_REPLY_H
 
+#include <stddef.h>
+
 #include "maps.h"
 
 enum reply_lang {

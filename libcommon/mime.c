@@ -13,6 +13,9 @@
  *	A leaf that is the whole body of a message/rfc822 part is given the
  *	place of that message/rfc822 part (its headers through the end of
  *	the inner message), so that cutting it never leaves half a message.
+ *	A message/rfc822 part with a base64 or quoted-printable encoding
+ *	(not allowed by RFC 2046, decoded by mail clients) is decoded and
+ *	walked as a message; its leaves all get the encoded part's place.
  *
  * OWNERSHIP
  *	All GMime objects and the strings given to the callback are freed
@@ -37,6 +40,8 @@ struct walk {
     size_t leaves;
     size_t decoded;
     int stop;
+    int pinned; /* inside an encoded message/rfc822: one place for all */
+    ssize_t pin_start, pin_end;
 };
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
@@ -112,15 +117,14 @@ static GByteArray *mime_decode(GMimePart *part, GMimeStream **mem_r)
 }
 
 /* Give the decoded bytes, within what max_decoded leaves. */
-static void mime_leaf_data(struct walk *w, GByteArray *ba,
-                           struct mime_part *p)
+static void mime_leaf_data(struct walk *w, GByteArray *ba, struct mime_part *p)
 {
     size_t left = 0;
 
     if (w->lim->max_decoded == 0 || w->decoded < w->lim->max_decoded)
         left = w->lim->max_decoded - w->decoded;
-    p->data = ba->data;
-    p->len = ba->len;
+    p->data = ba->data ? ba->data : (const unsigned char *)"";
+    p->len = ba->data ? ba->len : 0;
     if (w->lim->max_decoded > 0 && p->len > left) {
         p->len = left;
         p->truncated = 1;
@@ -129,8 +133,57 @@ static void mime_leaf_data(struct walk *w, GByteArray *ba,
     w->decoded += p->len;
 }
 
-static void mime_leaf(struct walk *w, GMimePart *part, int depth,
-                      int in_signed, ssize_t outer_start)
+static GMimeMessage *mime_parse(const char *raw, size_t len,
+                                GMimeStream **stream_r);
+static void mime_object(struct walk *w, GMimeObject *obj, int depth,
+                        int in_signed, ssize_t outer_start);
+
+static int mime_is_message(const char *ctype)
+{
+    return strcmp(ctype, "message/rfc822") == 0 ||
+           strcmp(ctype, "message/global") == 0;
+}
+
+/*
+ * A message/rfc822 part with a transfer encoding (against RFC 2046, but
+ * mail clients decode it) is a leaf to GMime: parse its decoded bytes
+ * and walk that message, every leaf placed where the encoded part is.
+ * Returns 1 when it was walked, 0 to deliver it as a plain leaf.
+ */
+static int mime_encoded_message(struct walk *w, GByteArray *ba,
+                                const struct mime_part *p)
+{
+    struct walk inner = *w;
+    GMimeStream *stream;
+    GMimeMessage *msg;
+
+    if (w->lim->max_depth > 0 && p->depth + 1 > w->lim->max_depth) {
+        w->hits |= MIME_HIT_DEPTH;
+        return 0;
+    }
+    msg = mime_parse((const char *)ba->data, ba->len, &stream);
+    if (msg == NULL) {
+        g_object_unref(stream);
+        return 0;
+    }
+    inner.raw = (const char *)ba->data;
+    inner.raw_len = ba->len;
+    inner.pinned = 1;
+    inner.pin_start = p->part_start;
+    inner.pin_end = p->part_end;
+    mime_object(&inner, g_mime_message_get_mime_part(msg), p->depth + 1,
+                p->in_signed, -1);
+    w->hits |= inner.hits;
+    w->leaves = inner.leaves;
+    w->decoded = inner.decoded;
+    w->stop = inner.stop;
+    g_object_unref(msg);
+    g_object_unref(stream);
+    return 1;
+}
+
+static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
+                      ssize_t outer_start)
 {
     GMimeObject *obj = GMIME_OBJECT(part);
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -168,17 +221,24 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth,
         p.part_start = mime_blank_line_before(w, cstart);
     if (p.part_end < 0)
         p.part_start = -1;
+    if (w->pinned) {
+        p.part_start = w->pin_start;
+        p.part_end = w->pin_end;
+    }
 
     ba = mime_decode(part, &mem);
+    if (mime_is_message(p.ctype) && ba->len > 0 &&
+        mime_encoded_message(w, ba, &p)) {
+        g_object_unref(mem);
+        g_free(ctype);
+        return;
+    }
     mime_leaf_data(w, ba, &p);
     if (w->cb(&p, w->arg) != 0)
         w->stop = 1;
     g_object_unref(mem);
     g_free(ctype);
 }
-
-static void mime_object(struct walk *w, GMimeObject *obj, int depth,
-                        int in_signed, ssize_t outer_start);
 
 static void mime_multipart(struct walk *w, GMimeMultipart *mp, int depth,
                            int in_signed)
@@ -192,8 +252,8 @@ static void mime_multipart(struct walk *w, GMimeMultipart *mp, int depth,
             w->hits |= MIME_HIT_DEPTH;
             return;
         }
-        mime_object(w, g_mime_multipart_get_part(mp, i), depth + 1,
-                    in_signed, -1);
+        mime_object(w, g_mime_multipart_get_part(mp, i), depth + 1, in_signed,
+                    -1);
     }
 }
 
@@ -301,8 +361,8 @@ static char *mime_find_ctype(const char *raw, size_t len)
             strbuf_append(&b, raw + i, eol - i);
         else if (in)
             break;
-        else if (eol - i > 13 && str_ncasecmp(raw + i, "content-type:", 13) ==
-                                     0) {
+        else if (eol - i > 13 &&
+                 str_ncasecmp(raw + i, "content-type:", 13) == 0) {
             in = 1;
             strbuf_append(&b, raw + i + 13, eol - i - 13);
         }

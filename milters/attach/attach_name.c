@@ -43,13 +43,12 @@
 #define EXT_MAX_LEN 32
 
 static const char *const name_documents[] = {
-    "pdf",  "doc",  "docx", "docm", "xls",  "xlsx", "xlsm", "ppt",  "pptx",
-    "pptm", "rtf",  "txt",  "csv",  "odt",  "ods",  "odp",  "htm",  "html",
-    "xml",  "jpg",  "jpeg", "png",  "gif",  "bmp",  "tif",  "tiff", "svg",
-    "webp", "heic", "zip",  "rar",  "7z",   "gz",   "tar",  "mp3",  "mp4",
-    "wav",  "avi",  "mov",  "mpg",  "eml",  "msg",  "ics",  "vcf",  "log",
-    "md",   "epub", "ps",   "eps",  "dwg",  "pages", "numbers", "key",
-    NULL};
+    "pdf",  "doc",  "docx", "docm", "xls", "xlsx",  "xlsm",    "ppt",  "pptx",
+    "pptm", "rtf",  "txt",  "csv",  "odt", "ods",   "odp",     "htm",  "html",
+    "xml",  "jpg",  "jpeg", "png",  "gif", "bmp",   "tif",     "tiff", "svg",
+    "webp", "heic", "zip",  "rar",  "7z",  "gz",    "tar",     "mp3",  "mp4",
+    "wav",  "avi",  "mov",  "mpg",  "eml", "msg",   "ics",     "vcf",  "log",
+    "md",   "epub", "ps",   "eps",  "dwg", "pages", "numbers", "key",  NULL};
 
 /* Bidi controls and dot look-alikes. */
 static int name_is_bidi(uint32_t c)

@@ -79,8 +79,7 @@ int attach_strip(const char *raw, size_t raw_len, size_t body_off,
                  const struct attach_cut *cuts, size_t ncuts, char **body_r,
                  size_t *len_r, int *whole_r, const char **error_r)
 {
-    const char *nl = body_off >= 2 && raw[body_off - 2] == '\r' ? "\r\n"
-                                                                : "\n";
+    const char *nl = body_off >= 2 && raw[body_off - 2] == '\r' ? "\r\n" : "\n";
     struct attach_cut *v;
     struct strbuf b;
     size_t i, pos = body_off;

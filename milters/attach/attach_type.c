@@ -104,28 +104,27 @@ static const char *const type_exec[] = {
     "application/x-elf",
     NULL};
 
-static const char *const type_archives[] = {
-    "application/zip",
-    "application/x-zip-compressed",
-    "application/x-7z-compressed",
-    "application/x-rar",
-    "application/vnd.rar",
-    "application/x-rar-compressed",
-    "application/x-tar",
-    "application/x-gtar",
-    "application/gzip",
-    "application/x-gzip",
-    "application/x-bzip2",
-    "application/x-xz",
-    "application/x-lzma",
-    "application/x-lzip",
-    "application/zstd",
-    "application/vnd.ms-cab-compressed",
-    "application/x-iso9660-image",
-    "application/x-cpio",
-    "application/x-archive",
-    "application/x-xar",
-    NULL};
+static const char *const type_archives[] = {"application/zip",
+                                            "application/x-zip-compressed",
+                                            "application/x-7z-compressed",
+                                            "application/x-rar",
+                                            "application/vnd.rar",
+                                            "application/x-rar-compressed",
+                                            "application/x-tar",
+                                            "application/x-gtar",
+                                            "application/gzip",
+                                            "application/x-gzip",
+                                            "application/x-bzip2",
+                                            "application/x-xz",
+                                            "application/x-lzma",
+                                            "application/x-lzip",
+                                            "application/zstd",
+                                            "application/vnd.ms-cab-compressed",
+                                            "application/x-iso9660-image",
+                                            "application/x-cpio",
+                                            "application/x-archive",
+                                            "application/x-xar",
+                                            NULL};
 
 static int type_in(const char *const *list, const char *t)
 {
@@ -154,8 +153,9 @@ static int type_binary_magic(const char *magic_type, const unsigned char *d,
         return 1;
     if (len < 8)
         return 0;
-    if (memcmp(d, "\x7f"
-                  "ELF",
+    if (memcmp(d,
+               "\x7f"
+               "ELF",
                4) == 0)
         return 1;
     m = type_be32(d);
@@ -166,8 +166,8 @@ static int type_binary_magic(const char *magic_type, const unsigned char *d,
     return m == 0xCAFEBABEu && type_be32(d + 4) < 20;
 }
 
-int attach_type_is_executable(const char *magic_type,
-                              const unsigned char *data, size_t len)
+int attach_type_is_executable(const char *magic_type, const unsigned char *data,
+                              size_t len)
 {
     if (magic_type != NULL && type_in(type_exec, magic_type))
         return 1;
@@ -187,13 +187,11 @@ int attach_type_is_archive(const char *magic_type)
 static int type_is_office(const char *t, const char *ext)
 {
     static const char *const office_ext[] = {
-        "doc",  "dot",  "docx", "docm", "dotx", "dotm", "xls",
-        "xlt",  "xlsx", "xlsm", "xlsb", "xltx", "xltm", "xlam",
-        "ppt",  "pot",  "pps",  "pptx", "pptm", "potm", "ppsm",
-        "ppsx", "ppam", "sldm", NULL};
+        "doc",  "dot",  "docx", "docm", "dotx", "dotm", "xls", "xlt", "xlsx",
+        "xlsm", "xlsb", "xltx", "xltm", "xlam", "ppt",  "pot", "pps", "pptx",
+        "pptm", "potm", "ppsm", "ppsx", "ppam", "sldm", NULL};
 
-    if (strncmp(t, "application/vnd.openxmlformats-officedocument.", 46) ==
-            0 ||
+    if (strncmp(t, "application/vnd.openxmlformats-officedocument.", 46) == 0 ||
         strncmp(t, "application/vnd.ms-", 19) == 0 ||
         strcmp(t, "application/msword") == 0 ||
         strcmp(t, "application/x-ole-storage") == 0 ||
@@ -216,9 +214,9 @@ static int type_claims_document(const char *ext, const char *declared,
                                 int include_text)
 {
     if (ext[0] != '\0' && attach_name_is_document(ext))
-        return include_text || (strcmp(ext, "txt") != 0 &&
-                                strcmp(ext, "csv") != 0 &&
-                                strcmp(ext, "log") != 0);
+        return include_text ||
+               (strcmp(ext, "txt") != 0 && strcmp(ext, "csv") != 0 &&
+                strcmp(ext, "log") != 0);
     if (declared == NULL)
         return 0;
     if (strncmp(declared, "image/", 6) == 0 ||
@@ -267,9 +265,8 @@ static void type_check_exec(struct attach_scan *s, const char *name,
 }
 
 void attach_check_content(struct attach_scan *s, const char *name,
-                          const char *declared_ctype,
-                          const unsigned char *data, size_t len,
-                          size_t part_index, int depth,
+                          const char *declared_ctype, const unsigned char *data,
+                          size_t len, size_t part_index, int depth,
                           const char *container)
 {
     char magic[TYPE_MAGIC_MAX], ext[32], *shown = NULL;
@@ -279,8 +276,7 @@ void attach_check_content(struct attach_scan *s, const char *name,
     str_lower(magic);
     snprintf(ext, sizeof(ext), "%s", name ? attach_name_ext(name) : "");
     exec = attach_type_is_executable(magic, data, len);
-    type_check_exec(s, name, ext, declared_ctype, exec, part_index,
-                    container);
+    type_check_exec(s, name, ext, declared_ctype, exec, part_index, container);
     if (exec == 1)
         return;
 
@@ -295,7 +291,10 @@ void attach_check_content(struct attach_scan *s, const char *name,
         return;
     if (container != NULL)
         shown = xasprintf("%s in %s", name ? name : "(unnamed)", container);
-    attach_archive_scan(s, shown ? shown : name ? name : "(unnamed)", data, len,
-                        part_index, depth);
+    attach_archive_scan(s,
+                        shown  ? shown
+                        : name ? name
+                               : "(unnamed)",
+                        data, len, part_index, depth);
     free(shown);
 }

@@ -1,0 +1,338 @@
+/*
+ * mime_test - libcommon/mime.c: leaves, names, decoded bytes, places in
+ *	the raw message, signed parts, limits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "mime.h"
+#include "util.h"
+
+#define MAXLEAF 16
+
+struct leaf {
+    char ctype[64];
+    char name[128];
+    char data[256];
+    size_t len;
+    int att, text, depth, in_signed, truncated;
+    ssize_t start, end;
+};
+
+struct got {
+    struct leaf l[MAXLEAF];
+    size_t n;
+    size_t stop_after; /* 0: never */
+    unsigned hits;
+    int rc;
+};
+
+static int collect(const struct mime_part *p, void *arg)
+{
+    struct got *g = arg;
+    struct leaf *l;
+
+    if (g->n >= MAXLEAF)
+        return 1;
+    l = &g->l[g->n++];
+    snprintf(l->ctype, sizeof(l->ctype), "%s", p->ctype);
+    snprintf(l->name, sizeof(l->name), "%s", p->filename ? p->filename : "");
+    l->len = p->len < sizeof(l->data) - 1 ? p->len : sizeof(l->data) - 1;
+    memcpy(l->data, p->data, l->len);
+    l->data[l->len] = '\0';
+    l->att = p->is_attachment;
+    l->text = p->is_text;
+    l->depth = p->depth;
+    l->in_signed = p->in_signed;
+    l->truncated = p->truncated;
+    l->start = p->part_start;
+    l->end = p->part_end;
+    return g->stop_after && g->n >= g->stop_after;
+}
+
+static void walk(const char *raw, const struct mime_limits *lim, struct got *g)
+{
+    const char *error;
+    static const struct mime_limits def = {20, 500, 100 << 20};
+
+    g->rc = mime_walk(raw, strlen(raw), lim ? lim : &def, collect, g, &g->hits,
+                      &error);
+}
+
+/* raw[start..end) starts with `head` and ends with `tail`. */
+static int slice_is(const char *raw, const struct leaf *l, const char *head,
+                    const char *tail)
+{
+    size_t hl = strlen(head), tl = strlen(tail);
+
+    if (l->start < 0 || l->end < l->start + (ssize_t)(hl > tl ? hl : tl))
+        return 0;
+    return strncmp(raw + l->start, head, hl) == 0 &&
+           strncmp(raw + l->end - tl, tail, tl) == 0;
+}
+
+static const char mixed[] =
+    "From: a@example.org\r\n"
+    "Content-Type: multipart/mixed; boundary=\"XX\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--XX\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Gr=FC=DFe\r\n"
+    "--XX\r\n"
+    "Content-Type: application/octet-stream; name=\"a.exe\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "TVqQAA==\r\n"
+    "--XX\r\n"
+    "\r\n"
+    "no headers\r\n"
+    "--XX\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Subject: inner\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "inner body\r\n"
+    "--XX--\r\n"
+    "epilogue\r\n";
+
+static void test_mixed(void)
+{
+    struct got g = {0};
+
+    walk(mixed, NULL, &g);
+    is_int(g.rc, 0, "mixed: parses");
+    is_int((long long)g.n, 4, "mixed: four leaves, message/rfc822 walked");
+    is_str(g.l[0].ctype, "text/plain", "mixed: first leaf is text/plain");
+    ok(g.l[0].text && !g.l[0].att, "mixed: inline text is text");
+    ok(g.l[0].len == 5 && memcmp(g.l[0].data,
+                                 "Gr\xfc\xdf"
+                                 "e",
+                                 5) == 0,
+       "mixed: quoted-printable decoded, charset left alone");
+    is_str(g.l[1].name, "a.exe", "mixed: Content-Type name is the filename");
+    ok(g.l[1].att && !g.l[1].text, "mixed: named part is an attachment");
+    ok(g.l[1].len == 4 && memcmp(g.l[1].data, "MZ\x90\0", 4) == 0,
+       "mixed: base64 decoded");
+    is_int(g.l[1].depth, 1, "mixed: multipart child has depth 1");
+    ok(slice_is(mixed, &g.l[1], "Content-Type: application/octet-stream",
+                "TVqQAA=="),
+       "mixed: part_start..part_end is the header block through content");
+    ok(slice_is(mixed, &g.l[2], "\r\nno headers", "no headers"),
+       "mixed: a headerless part starts at its empty line");
+    is_int(g.l[3].depth, 2, "mixed: inner message's body has depth 2");
+    ok(slice_is(mixed, &g.l[3], "Content-Type: message/rfc822", "inner body"),
+       "mixed: single-part inner message is placed as its rfc822 part");
+    is_int(g.hits, 0, "mixed: no limit hit");
+}
+
+static void test_names(void)
+{
+    static const struct {
+        const char *param, *want, *name;
+    } cases[] = {
+        {"Content-Disposition: attachment; "
+         "filename*=UTF-8''%E2%82%AC%20Rechnung%20M%C3%A4rz.exe",
+         "\xe2\x82\xac Rechnung M\xc3\xa4rz.exe", "RFC 2231 UTF-8 filename"},
+        {"Content-Disposition: attachment; filename*0*=UTF-8''l%C3%A4ng; "
+         "filename*1*=er.zip",
+         "l\xc3\xa4nger.zip", "RFC 2231 continued filename"},
+        {"Content-Disposition: attachment; "
+         "filename=\"=?UTF-8?B?w7xiZXIucGRm?=\"",
+         "\xc3\xbc"
+         "ber.pdf",
+         "RFC 2047 word in a quoted filename"},
+        {"Content-Disposition: attachment; "
+         "filename*=iso-8859-1''%E4.txt",
+         "\xc3\xa4.txt", "RFC 2231 Latin-1 filename made UTF-8"},
+        {"Content-Disposition: attachment", "", "attachment without name"},
+    };
+    char raw[1024];
+    struct got g;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&g, 0, sizeof(g));
+        snprintf(raw, sizeof(raw),
+                 "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                 "--b\r\nContent-Type: application/octet-stream\r\n"
+                 "%s\r\n\r\nx\r\n--b--\r\n",
+                 cases[i].param);
+        walk(raw, NULL, &g);
+        ok(g.n == 1 && strcmp(g.l[0].name, cases[i].want) == 0 && g.l[0].att,
+           "name: %s", cases[i].name);
+    }
+}
+
+static const char signed_msg[] =
+    "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+    "--o\r\nContent-Type: text/plain\r\n\r\noutside\r\n"
+    "--o\r\n"
+    "Content-Type: multipart/signed; boundary=s; "
+    "protocol=\"application/pgp-signature\"; micalg=pgp-sha256\r\n\r\n"
+    "--s\r\nContent-Type: text/plain\r\n\r\nsigned text\r\n"
+    "--s\r\nContent-Type: application/pgp-signature\r\n\r\nSIG\r\n"
+    "--s--\r\n"
+    "--o--\r\n";
+
+static void test_signed(void)
+{
+    struct got g = {0};
+
+    walk(signed_msg, NULL, &g);
+    ok(g.n == 3, "signed: three leaves");
+    ok(!g.l[0].in_signed, "signed: part outside multipart/signed");
+    ok(g.l[1].in_signed && g.l[2].in_signed,
+       "signed: parts inside multipart/signed are marked");
+}
+
+static void test_limits(void)
+{
+    struct mime_limits parts = {20, 2, 1 << 20}, depth = {1, 500, 1 << 20},
+                       dec = {20, 500, 7};
+    struct got g;
+
+    memset(&g, 0, sizeof(g));
+    walk(mixed, &parts, &g);
+    ok(g.n == 2 && (g.hits & MIME_HIT_PARTS),
+       "limits: max_parts stops the walk and is flagged");
+    memset(&g, 0, sizeof(g));
+    walk(mixed, &depth, &g);
+    ok(g.n == 3 && (g.hits & MIME_HIT_DEPTH),
+       "limits: max_depth skips the inner message and is flagged");
+    memset(&g, 0, sizeof(g));
+    walk(mixed, &dec, &g);
+    ok((g.hits & MIME_HIT_DECODED) && g.l[1].truncated && g.l[1].len == 2,
+       "limits: max_decoded truncates the part that passes it");
+    ok(g.n == 4 && g.l[3].len == 0,
+       "limits: later parts still come, without bytes");
+    memset(&g, 0, sizeof(g));
+    g.stop_after = 1;
+    walk(mixed, NULL, &g);
+    is_int((long long)g.n, 1, "limits: a callback can stop the walk");
+}
+
+static void test_single(void)
+{
+    static const char raw[] = "Subject: x\r\n"
+                              "Content-Type: application/pdf; name=a.pdf\r\n"
+                              "Content-Transfer-Encoding: base64\r\n"
+                              "\r\n"
+                              "JVBERi0=\r\n";
+    struct got g = {0};
+    size_t body_off = strstr(raw, "\r\n\r\n") + 4 - raw;
+
+    walk(raw, NULL, &g);
+    ok(g.n == 1 && g.l[0].depth == 0, "single: one leaf at depth 0");
+    ok(g.l[0].start >= 0 && (size_t)g.l[0].start < body_off,
+       "single: its place starts in the header block");
+    is_str(g.l[0].data, "%PDF-", "single: decoded");
+    memset(&g, 0, sizeof(g));
+    walk("", NULL, &g);
+    ok(g.rc == 0 || g.rc == -1, "empty: no crash");
+    memset(&g, 0, sizeof(g));
+    walk("garbage without headers", NULL, &g);
+    ok(g.rc == 0 || g.rc == -1, "no header block: no crash");
+}
+
+/* base64 of "Content-Type: application/octet-stream; name=x.exe\r\n\r\nMZ" */
+static const char encoded_msg[] =
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: message/rfc822\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n"
+    "Q29udGVudC1UeXBlOiBhcHBsaWNhdGlvbi9vY3RldC1zdHJlYW07IG5hbWU9eC5leGUN"
+    "Cg0KTVo=\r\n"
+    "--b--\r\n";
+
+static void test_encoded_message(void)
+{
+    struct got g = {0};
+
+    walk(encoded_msg, NULL, &g);
+    ok(g.n == 1 && strcmp(g.l[0].name, "x.exe") == 0 &&
+           strcmp(g.l[0].data, "MZ") == 0,
+       "encoded message/rfc822: decoded and walked as a message");
+    ok(g.l[0].depth == 2 &&
+           slice_is(encoded_msg, &g.l[0], "Content-Type: message/rfc822",
+                    "Cg0KTVo="),
+       "encoded message/rfc822: its leaves are placed at the encoded part");
+}
+
+/* n multiparts nested in each other, a text leaf at the bottom. */
+static char *nested(int n)
+{
+    struct strbuf b;
+    int i;
+
+    strbuf_init(&b, 0);
+    for (i = 0; i < n; i++)
+        strbuf_printf(&b,
+                      "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n"
+                      "--b%d\r\n",
+                      i, i);
+    strbuf_puts(&b, "Content-Type: text/plain\r\n\r\nbottom\r\n");
+    for (i = n - 1; i >= 0; i--)
+        strbuf_printf(&b, "--b%d--\r\n", i);
+    return strbuf_detach(&b);
+}
+
+static void test_deep(void)
+{
+    struct mime_limits lim = {20, 500, 1 << 20};
+    struct got g = {0};
+    char *raw = nested(10);
+
+    walk(raw, &lim, &g);
+    ok(g.n == 1 && g.l[0].depth == 10 && g.hits == 0,
+       "nesting: 10 levels are walked");
+    free(raw);
+    memset(&g, 0, sizeof(g));
+    raw = nested(3000);
+    walk(raw, &lim, &g);
+    ok(g.n == 0 && (g.hits & MIME_HIT_DEPTH),
+       "nesting: 3000 levels stop at max_depth, no crash");
+    free(raw);
+}
+
+static void test_top_ctype(void)
+{
+    static const struct {
+        const char *raw, *want, *name;
+    } cases[] = {
+        {"Subject: a\r\nContent-Type:\r\n Multipart/Signed; boundary=x\r\n"
+         "\r\nbody",
+         "multipart/signed", "folded and mixed case"},
+        {"Subject: a\r\n\r\nContent-Type: image/png\r\n", "text/plain",
+         "none in the header block"},
+        {"content-type: application/PDF\n\n", "application/pdf",
+         "LF line ends"},
+    };
+    size_t i;
+    char *t;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        t = mime_top_ctype(cases[i].raw, strlen(cases[i].raw));
+        is_str(t, cases[i].want, cases[i].name);
+        free(t);
+    }
+}
+
+int main(void)
+{
+    mime_init();
+    mime_init(); /* idempotent */
+    test_mixed();
+    test_names();
+    test_signed();
+    test_limits();
+    test_single();
+    test_encoded_message();
+    test_deep();
+    test_top_ctype();
+    return done_testing();
+}

@@ -23,7 +23,8 @@
  *	stacked with archive_read_append_filter(), never with libarchive's
  *	filter bidding: libarchive 3.6.2 with auto-detected filters loops
  *	forever on a recursive gzip.  Each layer is found by decompressing
- *	the first bytes of the layers found so far.
+ *	the first bytes of the layers found so far.  compress (.Z) is the
+ *	exception, see arc_layers().
  *
  *	Bounds (struct attach_conf); hitting one adds RULE_BOMB for name and
  *	stops this archive, and every archive around it:
@@ -40,7 +41,9 @@
  *	  s->deadline          CLOCK_MONOTONIC seconds; 0 means none
  *	Memory is bounded: an entry is buffered up to
  *	min(ARC_ENTRY_CAP, bytes left under archive_max_total) and the rest
- *	only counted; content checks see that prefix.
+ *	only counted; content checks see that prefix.  As every buffered
+ *	byte is counted, the buffers of all nesting levels together stay
+ *	under archive_max_total.
  *
  *	Encryption: candidate passwords from s->passwords (at most
  *	password_max_tries of them) are given to libarchive, which tries
@@ -86,6 +89,7 @@ struct arc_ctx {
     int depth;
     int filters[ARC_MAX_LAYERS];
     int nfilters;
+    int compress;      /* outermost layer is compress(1): see arc_layers */
     long long bytes;   /* decompressed in this archive */
     long long entries; /* headers read */
     int stop;          /* a bound was hit */
@@ -116,10 +120,19 @@ static size_t arc_bomb_count(const struct attach_scan *s)
     return n;
 }
 
-static void arc_bomb(struct arc_ctx *c, const char *why)
+/* A bound was hit: the finding carries the bound and its value. */
+static void arc_bomb(struct arc_ctx *c, const char *bound, long long limit,
+                     long long value)
 {
-    log_info(c->s->qid, "archive %s: %s: stopped", c->name, why);
+    size_t n = c->s->nf;
+
+    log_info(c->s->qid, "archive %s: %s %lld exceeded (%lld): stopped", c->name,
+             bound, limit, value);
     attach_found(c->s, RULE_BOMB, c->name, c->part_index);
+    if (c->s->nf > n) {
+        c->s->f[n].limit = limit;
+        c->s->f[n].value = value;
+    }
     c->stop = 1;
 }
 
@@ -127,8 +140,7 @@ static void arc_encrypted(struct arc_ctx *c, const char *why)
 {
     if (c->encrypted)
         return;
-    log_debug(c->s->qid, "archive %s: encrypted: %s", c->name,
-              why ? why : "?");
+    log_debug(c->s->qid, "archive %s: encrypted: %s", c->name, why ? why : "?");
     attach_found(c->s, RULE_ENCRYPTED, c->name, c->part_index);
     c->encrypted = 1;
 }
@@ -139,11 +151,13 @@ static int arc_check_global(struct arc_ctx *c)
     const struct attach_conf *conf = c->s->conf;
 
     if (c->s->archive_bytes > conf->archive_max_total) {
-        arc_bomb(c, "archive_max_total exceeded");
+        arc_bomb(c, "archive_max_total", conf->archive_max_total,
+                 c->s->archive_bytes);
         return -1;
     }
     if (c->s->deadline > 0 && arc_now() > c->s->deadline) {
-        arc_bomb(c, "archive_max_time exceeded");
+        arc_bomb(c, "archive_max_time", conf->archive_max_time,
+                 conf->archive_max_time + 1);
         return -1;
     }
     return 0;
@@ -158,7 +172,8 @@ static int arc_count(struct arc_ctx *c, size_t n)
     c->s->archive_bytes += (long long)n;
     if (ratio > 0 && c->bytes > ARC_RATIO_FLOOR &&
         c->bytes / (long long)(c->len ? c->len : 1) > ratio) {
-        arc_bomb(c, "archive_max_ratio exceeded");
+        arc_bomb(c, "archive_max_ratio", ratio,
+                 c->bytes / (long long)(c->len ? c->len : 1));
         return -1;
     }
     return arc_check_global(c);
@@ -167,20 +182,25 @@ static int arc_count(struct arc_ctx *c, size_t n)
 /* The compression filter whose magic starts p, or -1. */
 static int arc_filter_magic(const unsigned char *p, size_t n)
 {
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-        return ARCHIVE_FILTER_GZIP;
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x9d)
-        return ARCHIVE_FILTER_COMPRESS;
+    static const struct {
+        unsigned char magic[6];
+        size_t len;
+        int filter;
+    } m[] = {
+        {{0x1f, 0x8b}, 2, ARCHIVE_FILTER_GZIP},
+        {{0x1f, 0x9d}, 2, ARCHIVE_FILTER_COMPRESS},
+        {{0xfd, '7', 'z', 'X', 'Z', 0}, 6, ARCHIVE_FILTER_XZ},
+        {{0x28, 0xb5, 0x2f, 0xfd}, 4, ARCHIVE_FILTER_ZSTD},
+        {{'L', 'Z', 'I', 'P'}, 4, ARCHIVE_FILTER_LZIP},
+        {{0x04, 0x22, 0x4d, 0x18}, 4, ARCHIVE_FILTER_LZ4},
+    };
+    size_t i;
+
     if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
         return ARCHIVE_FILTER_BZIP2;
-    if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
-        return ARCHIVE_FILTER_XZ;
-    if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
-        return ARCHIVE_FILTER_ZSTD;
-    if (n >= 5 && memcmp(p, "LZIP", 4) == 0)
-        return ARCHIVE_FILTER_LZIP;
-    if (n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
-        return ARCHIVE_FILTER_LZ4;
+    for (i = 0; i < sizeof(m) / sizeof(*m); i++)
+        if (n >= m[i].len && memcmp(p, m[i].magic, m[i].len) == 0)
+            return m[i].filter;
     return -1;
 }
 
@@ -205,8 +225,10 @@ static struct archive *arc_open(struct arc_ctx *c, int raw_only)
         archive_read_support_format_lha(a);
         archive_read_support_format_cpio(a);
     }
-    if (raw_only || c->nfilters > 0)
+    if (raw_only || c->nfilters > 0 || c->compress)
         archive_read_support_format_raw(a);
+    if (c->compress)
+        archive_read_support_filter_compress(a);
     for (i = 0; i < c->nfilters; i++)
         archive_read_append_filter(a, c->filters[i]);
     for (i = 0; !raw_only && i < (long long)s->npasswords &&
@@ -237,7 +259,16 @@ static ssize_t arc_peek(struct arc_ctx *c, unsigned char *out, size_t n)
     return r;
 }
 
-/* Find the compression layers; 0 ok, -1 when a bound was hit. */
+/*
+ * Find the compression layers; 0 ok, -1 when a bound was hit.
+ *
+ * compress(1) is the exception: libarchive 3.6.2's compress filter reads
+ * its header when appended, before there is any input (a NULL upstream:
+ * it crashes).  An outermost compress layer is therefore left to
+ * libarchive's bidding with only that filter registered; a compress
+ * layer inside another one ends the detection, and the raw entry (the
+ * .Z stream) comes back as a nested file, one depth further.
+ */
 static int arc_layers(struct arc_ctx *c)
 {
     unsigned char peek[ARC_PEEK];
@@ -246,9 +277,14 @@ static int arc_layers(struct arc_ctx *c)
 
     memcpy(peek, c->data, (size_t)n);
     while ((f = arc_filter_magic(peek, n > 0 ? (size_t)n : 0)) >= 0) {
+        if (f == ARCHIVE_FILTER_COMPRESS) {
+            c->compress = c->nfilters == 0;
+            break;
+        }
         if (c->nfilters >= c->s->conf->archive_max_layers ||
             c->nfilters >= ARC_MAX_LAYERS) {
-            arc_bomb(c, "archive_max_layers exceeded");
+            arc_bomb(c, "archive_max_layers", c->s->conf->archive_max_layers,
+                     c->nfilters + 1);
             return -1;
         }
         c->filters[c->nfilters++] = f;
@@ -290,8 +326,8 @@ static int arc_read_entry(struct arc_ctx *c, struct archive *a,
     long long left = c->s->conf->archive_max_total - c->s->archive_bytes;
     la_ssize_t r;
 
-    b->limit = (size_t)(left < ARC_ENTRY_CAP ? (left > 0 ? left : 0)
-                                             : ARC_ENTRY_CAP);
+    b->limit =
+        (size_t)(left < ARC_ENTRY_CAP ? (left > 0 ? left : 0) : ARC_ENTRY_CAP);
     if (c->scratch == NULL)
         c->scratch = xmalloc(ARC_CHUNK);
     for (;;) {
@@ -314,11 +350,11 @@ static int arc_read_entry(struct arc_ctx *c, struct archive *a,
 static char *arc_raw_name(const char *container)
 {
     static const char *const sfx[][2] = {
-        {".tgz", ".tar"}, {".tbz", ".tar"}, {".tbz2", ".tar"},
+        {".tgz", ".tar"}, {".tbz", ".tar"},  {".tbz2", ".tar"},
         {".txz", ".tar"}, {".tzst", ".tar"}, {".gz", ""},
-        {".gzip", ""},    {".z", ""},       {".bz2", ""},
-        {".bz", ""},      {".xz", ""},      {".zst", ""},
-        {".lz", ""},      {".lz4", ""},     {".lzma", ""},
+        {".gzip", ""},    {".z", ""},        {".bz2", ""},
+        {".bz", ""},      {".xz", ""},       {".zst", ""},
+        {".lz", ""},      {".lz4", ""},      {".lzma", ""},
     };
     const char *in = strstr(container, " in ");
     size_t i, n = in ? (size_t)(in - container) : strlen(container), m;
@@ -348,10 +384,13 @@ static void arc_entry_content(struct arc_ctx *c, struct archive *a,
                   error ? error : "read error");
     if (r == 0 && b.len > 0) {
         bombs = arc_bomb_count(c->s);
-        attach_check_content(c->s, ename, NULL, b.data, b.len,
-                             c->part_index, c->depth + 1, c->name);
-        if (arc_bomb_count(c->s) > bombs)
-            c->stop = 1; /* a bound was hit inside: stop here too */
+        attach_check_content(c->s, ename, NULL, b.data, b.len, c->part_index,
+                             c->depth + 1, c->name);
+        /* A bound was hit inside: stop here too (reported once). */
+        if (arc_bomb_count(c->s) > bombs ||
+            c->s->archive_bytes > c->s->conf->archive_max_total ||
+            (c->s->deadline > 0 && arc_now() > c->s->deadline))
+            c->stop = 1;
     }
     free(b.data);
 }
@@ -385,8 +424,8 @@ static int arc_header_encrypted(struct archive *a)
 
     if (archive_read_has_encrypted_entries(a) > 0)
         return 1;
-    return m != NULL && (strstr(m, "ncrypt") != NULL ||
-                         strstr(m, "assphrase") != NULL);
+    return m != NULL &&
+           (strstr(m, "ncrypt") != NULL || strstr(m, "assphrase") != NULL);
 }
 
 /* Walk the entries until the end, an error, or a bound. */
@@ -410,7 +449,8 @@ static void arc_entries(struct arc_ctx *c, struct archive *a)
                 break;
         }
         if (++c->entries > c->s->conf->archive_max_entries) {
-            arc_bomb(c, "archive_max_entries exceeded");
+            arc_bomb(c, "archive_max_entries", c->s->conf->archive_max_entries,
+                     c->entries);
             break;
         }
         if (arc_check_global(c) < 0)
@@ -437,7 +477,7 @@ void attach_archive_scan(struct attach_scan *s, const char *name,
     if (data == NULL || len == 0)
         return;
     if (depth > s->conf->archive_max_depth) {
-        arc_bomb(&c, "archive_max_depth exceeded");
+        arc_bomb(&c, "archive_max_depth", s->conf->archive_max_depth, depth);
         return;
     }
     if (arc_check_global(&c) < 0 || arc_layers(&c) < 0)

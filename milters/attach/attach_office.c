@@ -26,7 +26,9 @@
  *	(any case) at any depth up to OFFICE_MAX_DEPTH, looking at no more
  *	than OFFICE_MAX_NODES directory entries.
  *
- *	The function is thread-safe; gsf_init() is called once.
+ *	The function is thread-safe; gsf_init() is called once, and
+ *	libgsf's own log domains are silenced then (hostile files trigger
+ *	its internal assertions, which are harmless but noisy).
  *
  * OWNERSHIP
  *	data stays the caller's; nothing is kept.
@@ -52,9 +54,25 @@ static const char office_vba_ctype[] = "application/vnd.ms-office.vbaProject";
 
 static pthread_once_t office_gsf_once = PTHREAD_ONCE_INIT;
 
+static void office_glib_quiet(const gchar *domain, GLogLevelFlags level,
+                              const gchar *message, gpointer data)
+{
+    (void)domain, (void)level, (void)message, (void)data;
+}
+
+/* libgsf asserts (g_return_if_fail) on hostile files; those CRITICALs
+ * would let a sender fill stderr, so its log domains are silenced. */
 static void office_gsf_init(void)
 {
+    static const char *const domains[] = {"libgsf", "libgsf:msole"};
+    size_t i;
+
     gsf_init();
+    for (i = 0; i < sizeof(domains) / sizeof(*domains); i++)
+        g_log_set_handler(domains[i],
+                          G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING |
+                              G_LOG_LEVEL_MESSAGE,
+                          office_glib_quiet, NULL);
 }
 
 /* Does [Content_Types].xml (the current entry) declare a VBA project? */
@@ -69,8 +87,8 @@ static int office_ctypes_vba(struct archive *a)
            (r = archive_read_data(a, buf + n, OFFICE_MAX_XML - n)) > 0)
         n += (size_t)r;
     buf[n] = '\0';
-    hit = memmem(buf, n, office_vba_ctype, sizeof(office_vba_ctype) - 1) !=
-          NULL;
+    hit =
+        memmem(buf, n, office_vba_ctype, sizeof(office_vba_ctype) - 1) != NULL;
     free(buf);
     return hit;
 }

@@ -42,17 +42,18 @@
 #define PW_MAX_LEN 128
 
 static const char *const pw_keywords[] = {
-    "password", "passwd",   "pwd",      "pw",      "passwort",
+    "password", "passwd",          "pwd",      "pw",       "passwort",
     "kennwort", "l\xc3\xb6senord", "losenord", "salasana", "passord",
 };
 
 static const char *const pw_suffixes[] = {"", "s", "et", "n", "e", "es", "en"};
 
 static const char *const pw_fillers[] = {
-    "is", "\xc3\xa4r", "ar", "on", "er", "ist", "lautet", "was", "for",
-    "the", "to", "of", "zip", "file", "archive", "attachment", "f\xc3\xb6r",
-    "till", "-", ":", "=", "will", "be", "lyder", "f\xc3\xbcr", "die",
-    "das", "den", "datei", "tiedoston", "on:", "er:", "is:",
+    "is",      "\xc3\xa4r",  "ar",         "on",         "er",  "ist", "lautet",
+    "was",     "for",        "the",        "to",         "of",  "zip", "file",
+    "archive", "attachment", "f\xc3\xb6r", "till",       "-",   ":",   "=",
+    "will",    "be",         "lyder",      "f\xc3\xbcr", "die", "das", "den",
+    "datei",   "tiedoston",  "on:",        "er:",        "is:",
 };
 
 struct pw_out {
@@ -164,6 +165,23 @@ static void pw_trim(const char **w, size_t *n)
     }
 }
 
+/* Add the token trimmed, then as written (a password may end in '!'). */
+static void pw_add_token(struct pw_out *o, const char *w, size_t n)
+{
+    const char *tw = w;
+    size_t tn = n;
+
+    pw_trim(&tw, &tn);
+    if (tn == 0 || pw_is_filler(tw, tn))
+        return;
+    pw_add(o, tw, tn);
+    while (n > 0 && (w[0] == '"' || w[0] == '\'' || w[0] == '(')) {
+        w++;
+        n--;
+    }
+    pw_add(o, w, n);
+}
+
 /* The window after a keyword: to PW_WINDOW bytes, at most 1 newline. */
 static size_t pw_window(const char *t, size_t len)
 {
@@ -175,16 +193,23 @@ static size_t pw_window(const char *t, size_t len)
     return i;
 }
 
-/* Next token in [t, t+len) from *pos; returns its length, 0 at end. */
-static size_t pw_token(const char *t, size_t len, size_t *pos,
+/*
+ * Next token from *pos that starts before win (it may run on to len, but
+ * is cut at PW_MAX_LEN + 1 bytes, which pw_add() drops); 0 at the end.
+ */
+static size_t pw_token(const char *t, size_t win, size_t len, size_t *pos,
                        const char **w)
 {
     size_t p = *pos, s;
 
-    while (p < len && pw_is_space((unsigned char)t[p]))
+    while (p < win && pw_is_space((unsigned char)t[p]))
         p++;
+    if (p >= win) {
+        *pos = p;
+        return 0;
+    }
     s = p;
-    while (p < len && !pw_is_space((unsigned char)t[p]))
+    while (p < len && p - s <= PW_MAX_LEN && !pw_is_space((unsigned char)t[p]))
         p++;
     *pos = p;
     *w = t + s;
@@ -192,7 +217,8 @@ static size_t pw_token(const char *t, size_t len, size_t *pos,
 }
 
 /* The token after the first ':' or '=' on the keyword's own line. */
-static void pw_after_colon(struct pw_out *o, const char *t, size_t win)
+static void pw_after_colon(struct pw_out *o, const char *t, size_t win,
+                           size_t len)
 {
     size_t p, n;
     const char *w;
@@ -203,27 +229,32 @@ static void pw_after_colon(struct pw_out *o, const char *t, size_t win)
     if (p >= win || t[p] == '\n')
         return;
     p++;
-    n = pw_token(t, win, &p, &w);
-    pw_trim(&w, &n);
-    if (!pw_is_filler(w, n))
-        pw_add(o, w, n);
+    n = pw_token(t, win, len, &p, &w);
+    if (n == 0 || n > PW_MAX_LEN)
+        return;
+    pw_add_token(o, w, n);
 }
 
 /* The first token after the keyword that is not a filler word. */
-static void pw_first_token(struct pw_out *o, const char *t, size_t win)
+static void pw_first_token(struct pw_out *o, const char *t, size_t win,
+                           size_t len)
 {
-    size_t p = 0, n;
-    const char *w;
+    size_t p = 0, n, tn;
+    const char *w, *tw;
 
-    while ((n = pw_token(t, win, &p, &w)) > 0) {
+    while ((n = pw_token(t, win, len, &p, &w)) > 0) {
+        if (n > PW_MAX_LEN)
+            return; /* too long to be one */
         while (n > 0 && (w[0] == ':' || w[0] == '=')) {
             w++;
             n--;
         }
-        pw_trim(&w, &n);
-        if (n == 0 || pw_is_filler(w, n))
+        tw = w;
+        tn = n;
+        pw_trim(&tw, &tn);
+        if (tn == 0 || pw_is_filler(tw, tn))
             continue;
-        pw_add(o, w, n);
+        pw_add_token(o, w, n);
         return;
     }
 }
@@ -259,8 +290,7 @@ static size_t pw_quote_open(const char *t, size_t len, size_t p,
 }
 
 /* Every quoted string that opens within the window (closing by len). */
-static void pw_quoted(struct pw_out *o, const char *t, size_t win,
-                      size_t len)
+static void pw_quoted(struct pw_out *o, const char *t, size_t win, size_t len)
 {
     size_t p, e, n;
     const char *c1, *c2;
@@ -298,8 +328,8 @@ size_t attach_passwords_find(const char *text, size_t len, char **out,
             continue;
         p += k;
         win = pw_window(text + p, len - p);
-        pw_after_colon(&o, text + p, win);
-        pw_first_token(&o, text + p, win);
+        pw_after_colon(&o, text + p, win, len - p);
+        pw_first_token(&o, text + p, win, len - p);
         pw_quoted(&o, text + p, win, len - p);
         p--; /* the loop's p++ */
     }

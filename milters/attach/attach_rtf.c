@@ -34,8 +34,8 @@
 #define RTF_MAX_WORD 32
 
 static const char *const rtf_object_words[] = {
-    "object", "objdata",  "objemb",  "objlink", "objautlink",
-    "objocx", "objhtml",  "objicemb", "objsub", "objpub",
+    "object", "objdata", "objemb",   "objlink", "objautlink",
+    "objocx", "objhtml", "objicemb", "objsub",  "objpub",
 };
 
 static int rtf_is_alpha(unsigned char c)
@@ -53,8 +53,7 @@ static int rtf_word_is_object(const unsigned char *w, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(rtf_object_words) / sizeof(*rtf_object_words);
-         i++)
+    for (i = 0; i < sizeof(rtf_object_words) / sizeof(*rtf_object_words); i++)
         if (strlen(rtf_object_words[i]) == n &&
             memcmp(rtf_object_words[i], w, n) == 0)
             return 1;

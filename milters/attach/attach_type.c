@@ -124,6 +124,10 @@ static const char *const type_archives[] = {"application/zip",
                                             "application/x-cpio",
                                             "application/x-archive",
                                             "application/x-xar",
+                                            "application/x-compress",
+                                            "application/x-lzh-compressed",
+                                            "application/x-lz4",
+                                            "application/java-archive",
                                             NULL};
 
 static int type_in(const char *const *list, const char *t)
@@ -260,7 +264,10 @@ static void type_check_exec(struct attach_scan *s, const char *name,
     }
     if (attach_name_is_banned(s->conf, ext))
         return; /* the name check already reported it */
-    if (type_claims_document(ext, declared, exec == 1))
+    /* A binary program is refused whatever it is called (no name,
+     * ".bin", octet-stream): its name does not say what it is.  A
+     * script only when it poses as a document. */
+    if (exec == 1 || type_claims_document(ext, declared, 0))
         type_found(s, RULE_DISGUISED, shown, part_index, container);
 }
 

@@ -409,8 +409,9 @@ static void test_scores(void *st)
 static void test_tag(void *st)
 {
     size_t off;
+    static const unsigned char iso[64] = "not a real disk image";
     const struct att a[] = {PE_ATT("filename=invoice.exe"),
-                            {OCT, "filename=disk.iso", pe, 64}};
+                            {OCT, "filename=disk.iso", iso, 64}};
     char *raw = build("Hello.", 0, a, 2, &off);
     struct run r;
 

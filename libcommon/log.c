@@ -295,12 +295,16 @@ void log_summary(const char *qid, const char *milter, const char *action,
 
     if (qid == NULL)
         qid = "NOQUEUE";
+    /* The one line per message per milter: "qid=Q milter=M ...", the
+     * reason quoted, the symbols last (they contain blanks). */
     if (reason != NULL)
-        log_info(qid, "milter=%s action=%s score=%.2f symbols=%s reason=%s",
-                 milter, action, score, symbols ? symbols : "", reason);
+        log_info(NULL,
+                 "qid=%s milter=%s action=%s score=%.2f reason=\"%s\" "
+                 "symbols=%s",
+                 qid, milter, action, score, reason, symbols ? symbols : "");
     else
-        log_info(qid, "milter=%s action=%s score=%.2f symbols=%s", milter,
-                 action, score, symbols ? symbols : "");
+        log_info(NULL, "qid=%s milter=%s action=%s score=%.2f symbols=%s",
+                 qid, milter, action, score, symbols ? symbols : "");
     pthread_mutex_lock(&log_lock);
     if (log_state.json == NULL) {
         pthread_mutex_unlock(&log_lock);

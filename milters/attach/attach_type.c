@@ -45,26 +45,28 @@
 
 #define TYPE_MAGIC_MAX 128
 
-static pthread_key_t type_key;
-static pthread_once_t type_once = PTHREAD_ONCE_INIT;
+/*
+ * libmagic handles are not thread safe, and libmilter runs one thread
+ * per SMTP connection, so a handle per thread would load the magic
+ * database once per connection.  Instead a small pool: a thread takes a
+ * loaded handle, uses it for one lookup, and puts it back.
+ */
+#define TYPE_POOL_MAX 32
+#define TYPE_BYTES_MAX (256 * 1024) /* enough for tar, iso9660, OOXML */
+
+static pthread_mutex_t type_lock = PTHREAD_MUTEX_INITIALIZER;
+static magic_t type_pool[TYPE_POOL_MAX];
+static size_t type_npool;
 static int type_failed_logged;
 
-static void type_close(void *p)
+static magic_t type_take(void)
 {
-    magic_close((magic_t)p);
-}
+    magic_t m = NULL;
 
-static void type_key_init(void)
-{
-    pthread_key_create(&type_key, type_close);
-}
-
-static magic_t type_handle(void)
-{
-    magic_t m;
-
-    pthread_once(&type_once, type_key_init);
-    m = pthread_getspecific(type_key);
+    pthread_mutex_lock(&type_lock);
+    if (type_npool > 0)
+        m = type_pool[--type_npool];
+    pthread_mutex_unlock(&type_lock);
     if (m != NULL)
         return m;
     m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
@@ -77,20 +79,34 @@ static magic_t type_handle(void)
         magic_close(m);
         return NULL;
     }
-    pthread_setspecific(type_key, m);
     return m;
+}
+
+static void type_give_back(magic_t m)
+{
+    pthread_mutex_lock(&type_lock);
+    if (type_npool < TYPE_POOL_MAX) {
+        type_pool[type_npool++] = m;
+        m = NULL;
+    }
+    pthread_mutex_unlock(&type_lock);
+    if (m != NULL)
+        magic_close(m);
 }
 
 const char *attach_magic(struct attach_scan *s, const unsigned char *data,
                          size_t len)
 {
-    magic_t m = type_handle();
+    static __thread char out[TYPE_MAGIC_MAX];
+    magic_t m;
     const char *t;
 
-    if (m == NULL || len == 0)
+    if (len == 0 || (m = type_take()) == NULL)
         return "application/octet-stream";
-    t = magic_buffer(m, data, len);
-    return t ? t : "application/octet-stream";
+    t = magic_buffer(m, data, len > TYPE_BYTES_MAX ? TYPE_BYTES_MAX : len);
+    snprintf(out, sizeof(out), "%s", t ? t : "application/octet-stream");
+    type_give_back(m);
+    return out;
 }
 
 static const char *const type_exec[] = {

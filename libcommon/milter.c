@@ -77,8 +77,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 static struct cfg *load_config(const char *path, struct cfg_errors *errs)
 {
     const struct cfg_section *secs[MILTER_MAX_MODS + 1];
+    /* Every section of the suite is known to every program, so one
+     * file serves the whole chain; "testmod" is the test-only module of
+     * t/testmod (never installed), so that one lab config serves both
+     * deployments in the tests too. */
     static const char *const known[] = {"common", "policy", "grey",
-                                        "content", "attach", NULL};
+                                        "content", "attach", "testmod",
+                                        NULL};
     struct cfg *c;
     size_t n = 0;
 

@@ -5,13 +5,26 @@
  * TEST_SCORE with score N when the message has a header
  * "X-Testmod-Score: N".  With attach loaded beside it, the chained and
  * the all-in-one deployments must agree on sums, forced actions and
- * header trust.  It has no config section: its socket comes from -p.
+ * header trust.  Its section [testmod] has only the keys every module
+ * has (socket, pidfile, enforce, on_error).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "testmod.h"
+
+struct testmod_conf {
+    struct mod_conf mc;
+};
+
+static const struct cfg_key testmod_keys[] = {
+    MOD_CONF_KEYS(struct testmod_conf, "testmod"),
+    {NULL},
+};
+
+static const struct cfg_section testmod_section = {
+    "testmod", testmod_keys, sizeof(struct testmod_conf)};
 
 static double header_score(const struct sl_msg *m, int *found)
 {
@@ -46,7 +59,7 @@ static enum mod_rc testmod_eom(void *state, struct sl_msg *m,
 
 const struct module testmod_module = {
     .name = "testmod",
-    .section = NULL,
+    .section = &testmod_section,
     .events = MOD_EV_HEADER | MOD_EV_BODY | MOD_EV_EOM,
     .reply_events = 0,
     .eom = testmod_eom,

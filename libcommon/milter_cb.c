@@ -183,6 +183,8 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     cc->msg.m.conn = &cc->conn;
     cc->msg.m.qid = xstrdup("NOQUEUE");
     cc->msg.m.from = strip_brackets(argv[0]);
+    log_debug(NULL, "connection %p: MAIL FROM <%s>, configuration %p", cc,
+              cc->msg.m.from, (void *)cc->rt);
     cc->msg.m.auth_user = auth ? xstrdup(auth) : NULL;
     strbuf_init(&cc->msg.m.raw, (size_t)cc->rt->cc->message_buffer_limit);
     for (size_t i = 0; i < milter_app.nmods; i++) {

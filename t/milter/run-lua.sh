@@ -52,7 +52,8 @@ if [ ! -S "$sock" ]; then
     exit 0
 fi
 miltertest -D SOCK="unix:$sock" -D LIB="$top_srcdir/t/milter/lib.lua" \
-    -D SECRET="$dir/secret" -D LOG="$dir/milter.log" -s "$script"
+    -D SECRET="$dir/secret" -D LOG="$dir/milter.log" \
+    -D CONF="$dir/sluice.conf" -D PID="$pid" -s "$script"
 rc=$?
 if [ $rc -ne 0 ]; then
     echo "not ok - miltertest exited $rc"

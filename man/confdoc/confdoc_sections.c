@@ -1,7 +1,7 @@
 /*
  * confdoc_sections - every section table, in sluice.conf(5) order.
  * See confdoc.h.  A new milter's section goes here, and its library in
- * the LDADD of tools/sluice-confdoc and t/unit/keys_doc_test.
+ * the LDADD of man/confdoc/sluice-confdoc and t/unit/keys_doc_test.
  */
 #include "confdoc.h"
 

@@ -3,15 +3,15 @@
  * man/sluice.conf.5 as ".It Cm KEY", inside the section's
  * '.\" BEGIN KEYS NAME' ... '.\" END KEYS NAME' block when the page has
  * one (else anywhere in the page).  One case per key.  The tables are
- * the ones tools/confdoc_sections.c lists; tools/update-confdoc.sh
- * fixes a failure.
+ * the ones man/confdoc/confdoc_sections.c lists;
+ * man/confdoc/update-confdoc.sh fixes a failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../tap.h"
-#include "../../tools/confdoc.h"
+#include "../../man/confdoc/confdoc.h"
 
 static char *slurp(const char *path)
 {

@@ -25,7 +25,8 @@
  *	(SMFIP_NR_*).  Unless -f, a supervisor (supervise.h) keeps the
  *	worker alive.  SIGUSR1 to the worker reloads the configuration:
  *	the new one is built and validated, then swapped in; connections
- *	keep the configuration snapshot they started their message with.
+ *	keep the configuration snapshot they started with (taken when the
+ *	MTA opened the milter connection), new connections get the new one.
  *
  *	Exit status: 0 ok; 64 (EX_USAGE) bad options; 78 (EX_CONFIG) bad
  *	configuration; 69 (EX_UNAVAILABLE) the socket could not be opened;

@@ -6,7 +6,8 @@
  * and in milter_eom.c.  Where no module can answer an event, the MTA was
  * told not to wait for a reply (SMFIP_NR_*), and the callback returns
  * SMFIS_NOREPLY.  Ownership: struct conn_ctx is allocated at connect and
- * freed in close; its struct msg_ctx is reset by msg_reset() at MAIL,
+ * freed in close; it pins the configuration snapshot of the connection
+ * (taken at negotiation).  Its struct msg_ctx is reset by msg_reset() at MAIL,
  * eom, abort and close.
  */
 #include <stdlib.h>
@@ -101,16 +102,32 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
     *pf2 = 0;
     *pf3 = 0;
+    /* The configuration snapshot is taken here, when the MTA opens the
+     * connection and waits for our answer: events it was told not to
+     * wait for (SMFIP_NR_*) may reach us much later, bundled with the
+     * next one that needs a reply. */
+    if (smfi_getpriv(ctx) == NULL) {
+        struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
+
+        cc->rt = runtime_acquire();
+        smfi_setpriv(ctx, cc);
+    }
     return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-    struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
+    struct conn_ctx *cc = cctx(ctx);
     const char *addr = smfi_getsymval(ctx, "{client_addr}");
     sfsistat st = SMFIS_CONTINUE;
 
-    cc->rt = runtime_acquire();
+    if (cc == NULL) { /* no negotiation callback (should not happen) */
+        cc = xcalloc(1, sizeof(*cc));
+        cc->rt = runtime_acquire();
+        smfi_setpriv(ctx, cc);
+    }
+    free(cc->conn.client_name);
+    free(cc->conn.client_addr);
     cc->conn.client_name = xstrdup(host ? host : "unknown");
     if (addr == NULL && host && host[0] == '[') {
         const char *e = strchr(host, ']');
@@ -120,7 +137,6 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     } else {
         cc->conn.client_addr = xstrdup(addr ? addr : "");
     }
-    smfi_setpriv(ctx, cc);
     for (size_t i = 0; i < milter_app.nmods; i++) {
         const struct module *m = milter_app.mods[i];
         struct mod_out out = {0};
@@ -176,15 +192,11 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 
     if (cc == NULL)
         return SMFIS_TEMPFAIL;
-    /* A new message: pick up the newest configuration. */
+    /* A new message; the connection keeps its configuration snapshot. */
     msg_reset(&cc->msg);
-    runtime_release(cc->rt);
-    cc->rt = runtime_acquire();
     cc->msg.m.conn = &cc->conn;
     cc->msg.m.qid = xstrdup("NOQUEUE");
     cc->msg.m.from = strip_brackets(argv[0]);
-    log_debug(NULL, "connection %p: MAIL FROM <%s>, configuration %p", cc,
-              cc->msg.m.from, (void *)cc->rt);
     cc->msg.m.auth_user = auth ? xstrdup(auth) : NULL;
     strbuf_init(&cc->msg.m.raw, (size_t)cc->rt->cc->message_buffer_limit);
     for (size_t i = 0; i < milter_app.nmods; i++) {

@@ -286,8 +286,6 @@ sfsistat milter_eom(SMFICTX *ctx)
         er.m->qid = xstrdup(qid);
     }
     result_init(&er.core, "sluice", er.m->qid);
-    log_debug(er.m->qid, "connection %p: end of message, configuration %p",
-              er.cc, (void *)er.cc->rt);
     for (size_t i = 0; i < milter_app.nmods; i++) {
         const struct module *mod = milter_app.mods[i];
         struct sl_edits ed = {0};

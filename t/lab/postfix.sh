@@ -33,19 +33,14 @@ lab_pid_alive() {
 
 # lab_wait_gone PID SECONDS: wait until PID is gone; SIGKILL after SECONDS.
 lab_wait_gone() {
-    local pid=$1 t=$2 i
-    for i in $(seq 1 $((t * 20))); do
-        lab_pid_alive "$pid" || return 0
-        sleep 0.05
-    done
+    local pid=$1 t=$2
+    LAB_WAIT=$t lab_wait lab_not_alive "$pid" && return 0
     lab_err "pid $pid still alive after ${t}s: SIGKILL"
     kill -KILL "$pid" 2>/dev/null
-    for i in $(seq 1 40); do
-        lab_pid_alive "$pid" || return 0
-        sleep 0.05
-    done
-    return 1
+    LAB_WAIT=2 lab_wait lab_not_alive "$pid"
 }
+
+lab_not_alive() { ! lab_pid_alive "$1"; }
 
 # lab_stop_pid PID SECONDS: SIGTERM, then wait (SIGKILL after SECONDS).
 lab_stop_pid() {
@@ -64,13 +59,15 @@ lab_unix_listening() {
 }
 
 # lab_wait CMD... : poll CMD every 50 ms for at most $LAB_WAIT seconds.
+lab_now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+
 lab_wait() {
-    local i n=$((${LAB_WAIT:-20} * 20))
-    for i in $(seq 1 "$n"); do
+    local end=$(($(lab_now_us) + ${LAB_WAIT:-20} * 1000000))
+    while :; do
         "$@" && return 0
+        [ "$(lab_now_us)" -lt "$end" ] || return 1
         sleep 0.05
     done
-    return 1
 }
 
 # lab_postfix_write D SMTPD_PORT SINK_PORT "MILTER_SOCKETS"

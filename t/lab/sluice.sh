@@ -95,7 +95,7 @@ lab_sockets() {
 
 lab_milter_pid() { # D NAME
     local pid
-    pid=$(tr -d ' \n' <"$1/run/$2.pid" 2>/dev/null) || return 1
+    pid=$(tr -d ' \n' 2>/dev/null <"$1/run/$2.pid") || return 1
     lab_pid_alive "$pid" && echo "$pid"
 }
 
@@ -105,30 +105,35 @@ lab_milter_ready() {
 }
 
 # lab_milter_start D NAME BIN CONF: start supervised, wait until ready.
+# The launcher returns once the supervisor is in the background; a
+# non-zero status means the milter did not start.
 lab_milter_start() {
-    local d=$1 n=$2 bin=$3 conf=$4 launcher i
+    local d=$1 n=$2 bin=$3 conf=$4
     chown postfix:postfix "$d/run" "$d/log"
     rm -f "$d/run/$n.pid"
     (umask 007 && exec "$bin" -c "$conf") >>"$d/log/$n.out" 2>&1 </dev/null &
-    launcher=$!
-    for i in $(seq 1 $((${LAB_WAIT:-20} * 20))); do
-        lab_milter_ready "$d" "$n" && break
-        # the launcher returns once the supervisor is in the background;
-        # a non-zero status means the milter did not start
-        if ! lab_pid_alive "$launcher"; then
-            wait "$launcher" || {
-                lab_err "$n: $bin exited with status $?"
-                tail -n 20 "$d/log/$n.out" "$d/log/sluice.log" >&2 2>/dev/null
-                return 1
-            }
-        fi
-        sleep 0.05
-    done
-    lab_pid_alive "$launcher" || wait "$launcher" 2>/dev/null
+    LAB_LAUNCHER=$!
+    LAB_LAUNCH_RC=0
+    lab_wait lab_milter_launched "$d" "$n"
     lab_milter_ready "$d" "$n" && return 0
-    lab_err "$n: no supervisor pid in $d/run/$n.pid or no socket"
+    if [ "$LAB_LAUNCH_RC" -ne 0 ]; then
+        lab_err "$n: $bin exited with status $LAB_LAUNCH_RC"
+    else
+        lab_err "$n: no supervisor pid in $d/run/$n.pid or no socket"
+    fi
     tail -n 20 "$d/log/$n.out" "$d/log/sluice.log" >&2 2>/dev/null
     return 1
+}
+
+# ready, or the launcher failed (then LAB_LAUNCH_RC is its status)
+lab_milter_launched() {
+    lab_milter_ready "$1" "$2" && return 0
+    [ -z "$LAB_LAUNCHER" ] && return 1
+    lab_pid_alive "$LAB_LAUNCHER" && return 1
+    wait "$LAB_LAUNCHER"
+    LAB_LAUNCH_RC=$?
+    LAB_LAUNCHER=
+    [ "$LAB_LAUNCH_RC" -ne 0 ]
 }
 
 # lab_milter_workers D NAME: PIDs of the supervisor's children.
@@ -138,15 +143,21 @@ lab_milter_workers() {
     pgrep -P "$pid"
 }
 
-# lab_milter_stop D NAME: SIGTERM the supervisor; wait for it and workers.
-lab_milter_stop() {
-    local d=$1 n=$2 pid w workers
-    pid=$(lab_milter_pid "$d" "$n") || { rm -f "$d/run/$n.pid"; return 0; }
-    workers=$(pgrep -P "$pid")
-    kill -TERM "$pid" 2>/dev/null
-    lab_wait_gone "$pid" 15
-    for w in $workers; do
-        lab_stop_pid "$w" 10
+# lab_milters_stop D "NAMES": SIGTERM every supervisor at once (libmilter
+# takes up to 5 s to exit), then wait for them and their workers.
+lab_milters_stop() {
+    local d=$1 n pid p pids=
+    for n in $2; do
+        pid=$(lab_milter_pid "$d" "$n") || { rm -f "$d/run/$n.pid"; continue; }
+        pids="$pids $pid $(pgrep -P "$pid" | tr '\n' ' ')"
+        kill -TERM "$pid" 2>/dev/null
     done
-    rm -f "$d/run/$n.pid"
+    for p in $pids; do
+        lab_wait_gone "$p" 15
+    done
+    for n in $2; do
+        rm -f "$d/run/$n.pid"
+    done
 }
+
+lab_milter_stop() { lab_milters_stop "$1" "$2"; } # D NAME

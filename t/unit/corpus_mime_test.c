@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -374,6 +375,9 @@ int main(void)
         skip_all("SLUICE_TESTDATA is not set");
     if (getenv("top_srcdir") == NULL)
         skip_all("top_srcdir is not set (run through make check)");
+    snprintf(path, sizeof(path), "%s/mime-mime4j", td);
+    if (access(path, R_OK) != 0)
+        skip_all("no mime-mime4j in SLUICE_TESTDATA (../shared/testdata)");
     setlocale(LC_CTYPE, "C.UTF-8");
     snprintf(path, sizeof(path), "%s/t/data/mime4j-expected-differences.txt",
              getenv("top_srcdir"));

@@ -1,0 +1,87 @@
+#!/bin/bash
+# e2e: the two deployments give the same answers.  (a) the chain
+# t/sluice-testmod + sluice-attach (one process and socket per module,
+# results passed in signed headers, attach enforces) and (b)
+# t/sluice-milter-test (both modules in one process, results in memory)
+# get the same messages; for each, the SMTP reply and the verdict (action
+# and score) must be the same.  The test module adds TEST_MODULE (1.0) to
+# every message and TEST_SCORE (N) for "X-Testmod-Score: N", so the sum
+# of scores, thresholds, forced actions and header trust are exercised.
+. "$(dirname "$0")/lib.sh"
+
+e2e_init
+e2e_need attach testmod milter-test
+LAB_CONF_common="score_add_header = 3
+score_rewrite_subject = 0
+score_greylist = 0
+score_quarantine = 0
+score_reject = 15"
+e2e_lab chain "testmod attach"
+e2e_lab all "testmod attach" "$(e2e_bin milter-test)"
+
+# msg ID LABEL EXPECTED_ACTION SCORE_HEADER [ATTACHMENT...]
+IDS=()
+declare -A LABEL WANT
+msg() {
+    local id=$1 label=$2 want=$3 score=$4
+    shift 4
+    IDS+=("$id")
+    LABEL[$id]=$label
+    WANT[$id]=$want
+    LAB_MSG_HEADERS=${score:+"X-Testmod-Score: $score"} \
+        e2e_msg "$id" "$label" "Message for the deployment comparison." "$@"
+}
+
+msg plain "plain text (1.0)" accept ""
+msg sum5 "TEST_SCORE 4 (sum 5.0)" add_header 4
+msg sum14 "TEST_SCORE 13.5 (sum 14.5)" add_header 13.5
+msg sum15 "TEST_SCORE 14 (sum 15.0)" reject 14
+msg sum21 "TEST_SCORE 20 (sum 21.0)" reject 20
+msg neg "TEST_SCORE -5 with an .exe" reject -5 \
+    "$S/fake.exe|application/octet-stream|update.exe"
+msg exe ".exe attachment" reject "" \
+    "$S/fake.exe|application/octet-stream|update.exe"
+msg zipexe "zip with an .exe" reject "" "$S/tools.zip|application/zip"
+msg docm ".docm with a macro" reject "" \
+    "$S/macro.docm|application/vnd.ms-word.document.macroEnabled.12"
+msg pdf "clean PDF with TEST_SCORE 2.5" add_header 2.5 \
+    "$S/clean.pdf|application/pdf"
+msg zip "zip of text files" accept "" "$S/notes.zip|application/zip"
+msg ics "calendar invitation" accept "" \
+    "$S/invite.ics|text/calendar; method=REQUEST; charset=utf-8|invite.ics|7bit"
+sig=$(head -c 32 /dev/urandom | base64 -w0)
+LAB_MSG_HEADERS="X-Sluice-Result: v=1; testmod; qid=4XyZ1AB2C3; score=30.00; symbols=TEST_SCORE(30.00); sig=$sig" \
+    e2e_msg forged "forged testmod result" "A forged result."
+IDS+=(forged)
+LABEL[forged]="forged testmod result claiming 30"
+WANT[forged]=accept
+
+# outcome LAB ID: "CODE TEXT | ACTION; score=S" (the queue ID left out):
+# from the delivered copy's X-Sluice-Verdict, or for a refused message
+# from the final summary line of the log.
+outcome() {
+    local lab=$1 id=$2 v a s r q line
+    e2e_send "$lab" "$id" >/dev/null
+    r=$(printf '%s' "$LAB_REPLY" | sed -E 's/queued as [0-9A-Za-z]+/queued as QID/')
+    if [ "$LAB_CODE" = 250 ]; then
+        v=$(e2e_verdict "$lab" "$id")
+        a=$(lab_verdict_field "$v" action)
+        s=$(lab_verdict_field "$v" score)
+    else
+        q=$(lab_qid "${E2E_DIR[$lab]}" "$id")
+        line=$(lab_final "${E2E_DIR[$lab]}" "$q")
+        a=$(lab_field "$line" action)
+        s=$(lab_field "$line" score)
+    fi
+    echo "$r | $a; score=$s"
+}
+
+for id in "${IDS[@]}"; do
+    a=$(outcome chain "$id")
+    b=$(outcome all "$id")
+    t_diag "${LABEL[$id]}: chain:      $a" "${LABEL[$id]}: all-in-one: $b"
+    t_is "$b" "$a" "${LABEL[$id]}: same reply and verdict in both deployments"
+    t_like "$a" "\\| ${WANT[$id]};" "${LABEL[$id]}: ${WANT[$id]} (chain)"
+done
+
+e2e_finish

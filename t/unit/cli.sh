@@ -1,0 +1,59 @@
+#!/bin/sh
+# cli.sh - the programs' command line as an admin meets it: -n says
+# "configuration OK" (exit 0) or lists every error as file:line (exit 78,
+# EX_CONFIG); -d dumps the effective settings; -V; bad options exit 64.
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+n=0
+t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+head -c 48 /dev/urandom >"$dir/secret"
+chmod 600 "$dir/secret"
+cat >"$dir/good.conf" <<EOC
+[common]
+secret_file = secret
+[attach]
+enforce = yes
+banned_extensions = exe, scr
+EOC
+cat >"$dir/bad.conf" <<EOC
+[common]
+secret_file = secret
+# line 3 is a comment
+[attach]
+no_such_key = 1
+max_parts = many
+archive_max_depth = 9999
+EOC
+for prog in sluice-attach sluice-milter; do
+    bin=$top_builddir/$prog
+    out=$("$bin" -n -c "$dir/good.conf" 2>&1); rc=$?
+    t $(( rc != 0 )) "$prog -n on a good file exits 0"
+    case $out in *"configuration OK"*) t 0 "$prog -n says configuration OK";;
+        *) t 1 "$prog -n says configuration OK (got: $out)";; esac
+    out=$("$bin" -n -c "$dir/bad.conf" 2>&1); rc=$?
+    t $(( rc != 78 )) "$prog -n on a bad file exits 78 (got $rc)"
+    for line in 5 6 7; do
+        case $out in *"bad.conf:$line:"*) t 0 "$prog reports bad.conf:$line";;
+            *) t 1 "$prog reports bad.conf:$line (got: $out)";; esac
+    done
+    case $out in *"configuration OK"*) t 1 "$prog does not say OK on errors";;
+        *) t 0 "$prog does not say OK on errors";; esac
+    out=$("$bin" -d -c "$dir/good.conf" 2>&1)
+    case $out in *"banned_extensions = exe, scr"*|*"banned_extensions = exe scr"*|*"banned_extensions = \"exe\", \"scr\""*)
+        t 0 "$prog -d shows the effective list";;
+        *) t 1 "$prog -d shows the effective list (got: $(echo "$out" | grep banned_ext))";; esac
+    case $out in *"max_parts = "*) t 0 "$prog -d shows defaults too";;
+        *) t 1 "$prog -d shows defaults too";; esac
+    out=$("$bin" -V 2>&1)
+    case $out in "$prog "[0-9]*) t 0 "$prog -V prints its version";;
+        *) t 1 "$prog -V prints its version (got: $out)";; esac
+    "$bin" -Z >/dev/null 2>&1; rc=$?
+    t $(( rc != 64 )) "$prog with a bad option exits 64 (got $rc)"
+done
+rm -f "$dir/secret"
+out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1); rc=$?
+t $(( rc != 78 )) "a missing secret file is a configuration error"
+case $out in *secret*) t 0 "the error names the secret file";;
+    *) t 1 "the error names the secret file (got: $out)";; esac
+echo "1..$n"

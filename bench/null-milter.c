@@ -2,7 +2,7 @@
  * null-milter - the floor cost of a content milter, for bench/run.sh.
  *
  * SYNOPSIS
- *	null-milter -p SOCKET [-H NAME] [-N] [-T SECONDS]
+ *	null-milter -p SOCKET [-H NAME] [-N] [-R [-D]] [-T SECONDS]
  *
  * DESCRIPTION
  *	A minimal libmilter milter that accepts everything.  It asks the MTA
@@ -23,6 +23,17 @@
  *	            Without it, the header change and the final reply go out
  *	            as two TCP segments and the second one waits for the
  *	            MTA's delayed ACK (about 40 ms per message).
+ *	-R          negotiate like Sluice does: "no reply" (SMFIP_NR_*) for
+ *	            connect, helo, mail, rcpt, each header and each body
+ *	            chunk (the MTA sends those without waiting; the
+ *	            callbacks return SMFIS_NOREPLY), and no DATA, end of
+ *	            headers and unknown-command events at all.
+ *	-D          with -R: still take DATA and answer it.  Over TCP,
+ *	            Postfix's smtpd then waits for that answer before it
+ *	            hands the milter connection to cleanup, instead of
+ *	            leaving a small unanswered write that holds cleanup's
+ *	            first header back (Nagle on Postfix's side) until the
+ *	            milter's delayed ACK, about 40 ms later.
  *	-T SECONDS  libmilter I/O timeout (default 60).
  *
  *	libmilter stops on SIGTERM, SIGINT and SIGHUP.
@@ -45,27 +56,68 @@
 #include <libmilter/mfapi.h>
 
 static const char *null_header = "X-Null-Milter";
+static unsigned long null_nr; /* SMFIP_NR_* agreed with the MTA (-R) */
+static int null_want_nr, null_want_data;
+
+/* SMFIS_NOREPLY where the MTA agreed not to wait for this event. */
+static sfsistat null_rc(unsigned long nr_flag)
+{
+    return (null_nr & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                               unsigned long f2, unsigned long f3,
+                               unsigned long *pf0, unsigned long *pf1,
+                               unsigned long *pf2, unsigned long *pf3)
+{
+    unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                       SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
+
+    (void)ctx;
+    (void)f2;
+    (void)f3;
+    *pf0 = SMFIF_ADDHDRS & f0;
+    if (null_want_nr) {
+        nr |= SMFIP_NOEOH | SMFIP_NOUNKNOWN;
+        if (!null_want_data)
+            nr |= SMFIP_NODATA;
+    }
+    *pf1 = null_want_nr ? (nr & f1) : 0;
+    *pf2 = 0;
+    *pf3 = 0;
+    /* the same for every connection of one MTA */
+    null_nr = *pf1 & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                      SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY);
+    return SMFIS_CONTINUE;
+}
 
 static sfsistat null_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
     (void)ctx;
     (void)host;
     (void)sa;
-    return SMFIS_CONTINUE;
+    return null_rc(SMFIP_NR_CONN);
 }
 
 static sfsistat null_helo(SMFICTX *ctx, char *helo)
 {
     (void)ctx;
     (void)helo;
-    return SMFIS_CONTINUE;
+    return null_rc(SMFIP_NR_HELO);
 }
 
-static sfsistat null_argv(SMFICTX *ctx, char **argv)
+static sfsistat null_mail(SMFICTX *ctx, char **argv)
 {
     (void)ctx;
     (void)argv;
-    return SMFIS_CONTINUE;
+    return null_rc(SMFIP_NR_MAIL);
+}
+
+static sfsistat null_rcpt(SMFICTX *ctx, char **argv)
+{
+    (void)ctx;
+    (void)argv;
+    return null_rc(SMFIP_NR_RCPT);
 }
 
 static sfsistat null_header_cb(SMFICTX *ctx, char *name, char *value)
@@ -73,7 +125,7 @@ static sfsistat null_header_cb(SMFICTX *ctx, char *name, char *value)
     (void)ctx;
     (void)name;
     (void)value;
-    return SMFIS_CONTINUE;
+    return null_rc(SMFIP_NR_HDR);
 }
 
 static sfsistat null_stage(SMFICTX *ctx)
@@ -87,7 +139,7 @@ static sfsistat null_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     (void)ctx;
     (void)chunk;
     (void)len;
-    return SMFIS_CONTINUE;
+    return null_rc(SMFIP_NR_BODY);
 }
 
 static sfsistat null_eom(SMFICTX *ctx)
@@ -103,8 +155,8 @@ static struct smfiDesc null_desc = {
     .xxfi_flags = SMFIF_ADDHDRS,
     .xxfi_connect = null_connect,
     .xxfi_helo = null_helo,
-    .xxfi_envfrom = null_argv,
-    .xxfi_envrcpt = null_argv,
+    .xxfi_envfrom = null_mail,
+    .xxfi_envrcpt = null_rcpt,
     .xxfi_header = null_header_cb,
     .xxfi_eoh = null_stage,
     .xxfi_body = null_body,
@@ -112,6 +164,7 @@ static struct smfiDesc null_desc = {
     .xxfi_abort = null_stage,
     .xxfi_close = null_stage,
     .xxfi_data = null_stage,
+    .xxfi_negotiate = null_negotiate,
 };
 
 /* Is fd a listening TCP socket? */
@@ -168,7 +221,7 @@ static const char *null_unix_path(const char *sock)
 
 static void null_usage(void)
 {
-    fprintf(stderr, "usage: null-milter -p SOCKET [-H NAME] [-N] "
+    fprintf(stderr, "usage: null-milter -p SOCKET [-H NAME] [-N] [-R [-D]] "
                     "[-T SECONDS]\n");
     exit(64);
 }
@@ -178,13 +231,28 @@ int main(int argc, char **argv)
     const char *sock = NULL, *path;
     int opt, nodelay = 0, timeout = 60;
 
-    while ((opt = getopt(argc, argv, "p:H:NT:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:H:NRDT:")) != -1) {
         switch (opt) {
-        case 'p': sock = optarg; break;
-        case 'H': null_header = optarg; break;
-        case 'N': nodelay = 1; break;
-        case 'T': timeout = atoi(optarg); break;
-        default: null_usage();
+        case 'p':
+            sock = optarg;
+            break;
+        case 'H':
+            null_header = optarg;
+            break;
+        case 'N':
+            nodelay = 1;
+            break;
+        case 'R':
+            null_want_nr = 1;
+            break;
+        case 'D':
+            null_want_data = 1;
+            break;
+        case 'T':
+            timeout = atoi(optarg);
+            break;
+        default:
+            null_usage();
         }
     }
     if (sock == NULL || optind != argc || timeout <= 0)

@@ -63,8 +63,8 @@ function T.send(opts)
   mt.macro(conn, SMFIC_CONNECT, "j", "mx.test.example", "{client_addr}",
            opts.client or "192.0.2.7")
   assert(mt.conninfo(conn, "client.test", opts.client or "192.0.2.7") == nil)
-  -- HELO, end of headers and DATA are negotiated away (SMFIP_NOHELO,
-  -- SMFIP_NOEOH, SMFIP_NODATA): miltertest refuses to send them.
+  -- HELO and end of headers are negotiated away (SMFIP_NOHELO,
+  -- SMFIP_NOEOH): miltertest refuses to send them.
   mt.macro(conn, SMFIC_MAIL, "i", qid)
   assert(mt.mailfrom(conn, "<" .. (opts.from or "alice@sender.test") .. ">") == nil)
   mt.macro(conn, SMFIC_RCPT, "i", qid)

@@ -10,7 +10,9 @@
  *	"include FILE" is textual: the included file starts in the section
  *	that was current at the include line, and a section it opens stays
  *	current after it.  Includes nest at most CFG_INCLUDE_MAX deep,
- *	which also stops include loops.
+ *	which also stops include loops, and one load reads at most
+ *	CFG_FILES_MAX files (a file including itself twice would otherwise
+ *	be read 2^8 times).
  *
  *	A key before any section, in an unknown section or not in its
  *	section's table is an error; so is a key set twice (the message
@@ -42,6 +44,7 @@
 #include "util.h"
 
 #define CFG_INCLUDE_MAX 8
+#define CFG_FILES_MAX 256
 
 struct cfg_inst {
     const struct cfg_section *sec;
@@ -66,6 +69,7 @@ struct cfg_parser {
     const char *const *known;
     struct cfg_inst *cur; /* current section, or NULL */
     int skip;             /* in an unknown or known-only section */
+    int nfiles;           /* included so far */
 };
 
 static int cfg_read_file(struct cfg_parser *p, const char *path, int depth,
@@ -245,6 +249,13 @@ static void cfg_line_include(struct cfg_parser *p, const char *arg,
     if (depth + 1 > CFG_INCLUDE_MAX) {
         cfg_errors_add(p->errs, "%s:%d: include %s: nested more than %d deep",
                        file, line, name, CFG_INCLUDE_MAX);
+        free(name);
+        return;
+    }
+    if (++p->nfiles > CFG_FILES_MAX) {
+        if (p->nfiles == CFG_FILES_MAX + 1)
+            cfg_errors_add(p->errs, "%s:%d: include %s: more than %d files",
+                           file, line, name, CFG_FILES_MAX);
         free(name);
         return;
     }

@@ -210,7 +210,7 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
     p.is_attachment = p.filename != NULL || g_mime_part_is_attachment(part);
     p.is_text = !p.is_attachment && strncmp(p.ctype, "text/", 5) == 0;
     p.depth = depth;
-    p.index = w->leaves++;
+    p.index = w->leaves; /* counted when given as a leaf, below */
     p.in_signed = in_signed;
 
     /* Its place in the raw message. */
@@ -233,6 +233,7 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
         g_free(ctype);
         return;
     }
+    w->leaves++;
     mime_leaf_data(w, ba, &p);
     if (w->cb(&p, w->arg) != 0)
         w->stop = 1;
@@ -345,13 +346,13 @@ int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
 }
 
 /* The value of the top-level Content-Type header, unfolded; or NULL. */
-static char *mime_find_ctype(const char *raw, size_t len)
+static char *mime_find_ctype(const char *raw, size_t len, size_t limit)
 {
     struct strbuf b;
     size_t i = 0, eol;
     int in = 0;
 
-    strbuf_init(&b, 4096);
+    strbuf_init(&b, limit);
     while (i < len) {
         for (eol = i; eol < len && raw[eol] != '\n'; eol++)
             ;
@@ -381,7 +382,7 @@ char *mime_top_ctype(const char *raw, size_t len)
     char *value, *type, *out;
 
     mime_init();
-    value = mime_find_ctype(raw, len);
+    value = mime_find_ctype(raw, len, 4096);
     if (value == NULL)
         return xstrdup("text/plain");
     ct = g_mime_content_type_parse(NULL, value);
@@ -393,4 +394,142 @@ char *mime_top_ctype(const char *raw, size_t len)
     g_free(type);
     g_object_unref(ct);
     return str_lower(out);
+}
+
+/* Longest top-level Content-Type read for its boundary (RFC 2046 allows
+ * 70 bytes; hostile ones are longer: GMime matches none of them). */
+#define MIME_CTYPE_MAX (64 * 1024)
+#define MIME_DECLARED_MAX 64
+
+/* The boundary parameters anywhere in the message ("boundary=" values). */
+struct mime_declared {
+    const char *v[MIME_DECLARED_MAX];
+    size_t len[MIME_DECLARED_MAX];
+    size_t n;
+};
+
+static int mime_is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Where the body starts: after the first empty line (len when none). */
+static size_t mime_body_start(const char *raw, size_t len)
+{
+    size_t i = 0, eol;
+
+    while (i < len) {
+        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
+            ;
+        if (eol == i || (eol == i + 1 && raw[i] == '\r'))
+            return eol < len ? eol + 1 : len;
+        i = eol + 1;
+    }
+    return len;
+}
+
+static void mime_find_declared(const char *raw, size_t len,
+                               struct mime_declared *d)
+{
+    size_t i, j, end;
+
+    d->n = 0;
+    for (i = 0; i + 9 < len && d->n < MIME_DECLARED_MAX; i++) {
+        if ((raw[i] | 0x20) != 'b' || str_ncasecmp(raw + i, "boundary=", 9))
+            continue;
+        j = end = i + 9;
+        if (raw[j] == '"') {
+            for (end = ++j; end < len && raw[end] != '"' && raw[end] != '\n';
+                 end++)
+                ;
+        } else {
+            while (end < len && !strchr(" \t\r\n;", raw[end]))
+                end++;
+        }
+        d->v[d->n] = raw + j;
+        d->len[d->n++] = end - j;
+        i = end - 1;
+    }
+}
+
+/* 1 when the delimiter-like line [i, eol) ("--" then s) is "--" and a
+ * declared boundary (then blanks, or "--" and blanks). */
+static int mime_is_declared(const struct mime_declared *d, const char *raw,
+                            size_t i, size_t eol)
+{
+    size_t k, n;
+
+    while (eol > i + 2 && mime_is_blank(raw[eol - 1]))
+        eol--;
+    n = eol - i - 2;
+    for (k = 0; k < d->n; k++)
+        if ((d->len[k] == n || (d->len[k] + 2 == n && raw[eol - 1] == '-' &&
+                                raw[eol - 2] == '-')) &&
+            memcmp(raw + i + 2, d->v[k], d->len[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The line [i, eol) against "--" b: 0 not a delimiter of b, 1 a
+ * delimiter, 2 the close delimiter, 3 a loose one: b then text that is
+ * neither blanks nor another declared boundary.
+ */
+static int mime_delimiter(const char *raw, size_t i, size_t eol, const char *b,
+                          size_t blen, const struct mime_declared *d)
+{
+    size_t j = i + 2 + blen, k;
+
+    if (eol - i < 2 + blen || raw[i] != '-' || raw[i + 1] != '-' ||
+        memcmp(raw + i + 2, b, blen) != 0)
+        return 0;
+    if (j + 1 < eol && raw[j] == '-' && raw[j + 1] == '-')
+        return 2;
+    for (k = j; k < eol && mime_is_blank(raw[k]); k++)
+        ;
+    if (k == eol)
+        return 1;
+    return mime_is_declared(d, raw, i, eol) ? 0 : 3;
+}
+
+/* Loose delimiter lines of boundary b before its close delimiter. */
+static size_t mime_count_loose(const char *raw, size_t len, const char *b)
+{
+    struct mime_declared d;
+    size_t i, eol, n = 0, blen = strlen(b);
+    int kind;
+
+    mime_find_declared(raw, len, &d);
+    for (i = mime_body_start(raw, len); i < len; i = eol + 1) {
+        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
+            ;
+        kind = mime_delimiter(raw, i, eol, b, blen, &d);
+        if (kind == 2)
+            break;
+        n += kind == 3;
+    }
+    return n;
+}
+
+int mime_top_multipart(const char *raw, size_t len, size_t *loose_r)
+{
+    GMimeContentType *ct;
+    const char *b;
+    char *value;
+    int yes;
+
+    mime_init();
+    *loose_r = 0;
+    if ((value = mime_find_ctype(raw, len, MIME_CTYPE_MAX)) == NULL)
+        return 0;
+    ct = g_mime_content_type_parse(NULL, value);
+    free(value);
+    if (ct == NULL)
+        return 0;
+    yes = g_mime_content_type_is_type(ct, "multipart", "*");
+    b = g_mime_content_type_get_parameter(ct, "boundary");
+    if (yes && b != NULL && *b != '\0')
+        *loose_r = mime_count_loose(raw, len, b);
+    g_object_unref(ct);
+    return yes;
 }

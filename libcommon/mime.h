@@ -79,4 +79,14 @@ int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
 /* The top-level Content-Type of a raw message, lower case; caller frees. */
 char *mime_top_ctype(const char *raw, size_t len);
 
+/*
+ * 1 when the top-level Content-Type is a multipart type, else 0.  For a
+ * multipart, *loose_r counts its body's loose delimiter lines before the
+ * close delimiter: lines that start with "--" and the boundary but go on
+ * with text that is neither blanks nor another boundary declared in the
+ * message ("--b junk").  GMime does not take them as delimiters, other
+ * parsers do (RFC 2046's prefix rule): a part behind one is not walked.
+ */
+int mime_top_multipart(const char *raw, size_t len, size_t *loose_r);
+
 #endif

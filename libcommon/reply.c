@@ -131,6 +131,15 @@ static const struct reply_template reply_templates[] = {
       "Meddelandet har för många bilagor: högst %{limit} tas emot här.",
       "Viestissä on liian monta liitettä: täällä hyväksytään enintään "
       "%{limit}."}},
+    {"attach_mime_unreadable",
+     "550",
+     "5.7.1",
+     {"The message was refused: its MIME structure cannot be read reliably, "
+      "so its attachments cannot be checked.",
+      "Meddelandet avvisades: dess MIME-struktur kan inte läsas på ett "
+      "tillförlitligt sätt, så bilagorna kan inte kontrolleras.",
+      "Viesti hylättiin: sen MIME-rakennetta ei voida lukea luotettavasti, "
+      "joten liitteitä ei voida tarkistaa."}},
     {"attach_signed_strip",
      "550",
      "5.7.1",

@@ -51,6 +51,8 @@ enum attach_rule {
     RULE_SIZE,       /* ATTACH_TOO_BIG */
     RULE_PARTS,      /* ATTACH_TOO_MANY_PARTS (also MIME depth/decoded) */
     RULE_COUNT_ATT,  /* ATTACH_TOO_MANY_ATTACHMENTS */
+    RULE_UNREADABLE, /* ATTACH_MIME_UNREADABLE: parts GMime did not see;
+                        its action is parts_action */
     RULE_N
 };
 

@@ -16,10 +16,16 @@
  *	from the section), takes candidate passwords from the text parts,
  *	checks every attachment's name (attach_name.c) and every non-text
  *	part's content (attach_type.c and the scanners it calls), and
- *	counts parts and attachments.  When an encrypted archive was met
- *	before a text part that gave new passwords, the walk is done again
- *	with all of them.  Every finding becomes a symbol in res (detail =
- *	the file name) and one log line (qid, file, rule, action).
+ *	counts parts and attachments.  A multipart message with parts the
+ *	walk did not give though other mail readers would (no leaf from a
+ *	non-blank body: a boundary GMime does not match; "--boundary junk"
+ *	delimiter lines, see mime_top_multipart()) is ATTACH_MIME_UNREADABLE,
+ *	a limit rule whose action is parts_action: a hidden part is never
+ *	scanned.
+ *	When an encrypted archive was met before a text part that gave new
+ *	passwords, the walk is done again with all of them.  Every finding
+ *	becomes a symbol in res (detail = the file name) and one log line
+ *	(qid, file, rule, action).
  *
  *	The decision: the highest scoring finding whose rule's action is
  *	reject refuses the message (550 5.7.1 from reply template
@@ -67,6 +73,7 @@ struct attach_walk {
     int collect_text; /* take passwords from text parts */
     size_t enc_npw;   /* passwords known at the last encrypted archive */
     int enc_seen;
+    int top_leaf; /* the top-level part was walked as a leaf */
 };
 
 static const struct attach_rule_info {
@@ -96,6 +103,8 @@ static const struct attach_rule_info {
                     "the message has too many parts"},
     [RULE_COUNT_ATT] = {"ATTACH_TOO_MANY_ATTACHMENTS", 5,
                         "the message has too many attachments"},
+    [RULE_UNREADABLE] = {"ATTACH_MIME_UNREADABLE", 5,
+                         "its MIME structure cannot be read reliably"},
 };
 
 #define ATTACH_ENUM "reject|strip|tag"
@@ -141,8 +150,8 @@ static const struct cfg_key attach_keys[] = {
     ACTION_KEY("size_action", RULE_SIZE,
                "Action for a message over max_message_size (strip = reject)."),
     ACTION_KEY("parts_action", RULE_PARTS,
-               "Action for too many MIME parts, too deep or too much decoded "
-               "(strip = reject)."),
+               "Action for too many MIME parts, too deep or too much decoded, "
+               "or an unreadable MIME structure (strip = reject)."),
     ACTION_KEY("attachments_action", RULE_COUNT_ATT,
                "Action for more than max_attachments (strip = reject)."),
     {"scores", CFG_LIST, NULL, 0, 0, offsetof(struct attach_conf, scores), NULL,
@@ -424,6 +433,7 @@ static int attach_part_cb(const struct mime_part *p, void *arg)
 
     attach_keep_part(w, p);
     w->in_signed |= p->in_signed;
+    w->top_leaf |= p->depth == 0;
     if (p->is_text && w->collect_text)
         attach_take_passwords(s, p);
     if (p->is_attachment)
@@ -480,6 +490,29 @@ static int attach_walk_once(struct attach_walk *w, const struct sl_msg *m,
     return 0;
 }
 
+/*
+ * Parts the walk did not see though other mail readers would: a
+ * multipart whose non-blank body gave no leaf (a boundary GMime does not
+ * match, a missing one), a loose delimiter line ("--boundary junk"), or
+ * one that GMime took for a single part (a second Content-Type).
+ */
+static void attach_check_structure(struct attach_walk *w,
+                                   const struct sl_msg *m)
+{
+    const char *raw = m->raw.data ? m->raw.data : "";
+    size_t loose, i;
+    int blank = 1;
+
+    if (!mime_top_multipart(raw, m->raw.len, &loose))
+        return;
+    for (i = m->body_off; i < m->raw.len && blank; i++)
+        blank =
+            raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n';
+    if ((w->nparts == 0 && !blank) || loose > 0 || w->top_leaf)
+        attach_found(w->s, RULE_UNREADABLE, "unreadable MIME structure",
+                     (size_t)-1);
+}
+
 /* Walk; again when passwords turned up after an encrypted archive. */
 static void attach_walk_message(struct attach_walk *w, const struct sl_msg *m)
 {
@@ -509,18 +542,21 @@ static void attach_walk_message(struct attach_walk *w, const struct sl_msg *m)
     if ((long long)w->nattach > c->max_attachments)
         attach_found_limit(w->s, RULE_COUNT_ATT, "attachments",
                            c->max_attachments, (long long)w->nattach);
+    if (!(hits & (MIME_HIT_PARTS | MIME_HIT_DEPTH)))
+        attach_check_structure(w, m);
 }
 
 /* The decision. */
 static int attach_is_limit(enum attach_rule r)
 {
-    return r == RULE_SIZE || r == RULE_PARTS || r == RULE_COUNT_ATT;
+    return r == RULE_SIZE || r == RULE_PARTS || r == RULE_COUNT_ATT ||
+           r == RULE_UNREADABLE;
 }
 
 static int attach_action_of(const struct attach_conf *c,
                             const struct attach_finding *f)
 {
-    int a = c->action[f->rule];
+    int a = c->action[f->rule == RULE_UNREADABLE ? RULE_PARTS : f->rule];
 
     return a == ATTACH_STRIP && attach_is_limit(f->rule) ? ATTACH_REJECT : a;
 }

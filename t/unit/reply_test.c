@@ -25,6 +25,7 @@ static const char *const reasons[] = {
     "attach_too_big",
     "attach_too_many_parts",
     "attach_too_many_attachments",
+    "attach_mime_unreadable",
     "attach_signed_strip",
     "sluice_forged_result",
     "policy",

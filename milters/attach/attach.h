@@ -110,7 +110,13 @@ void attach_found(struct attach_scan *s, enum attach_rule r, const char *file,
                   size_t part_index);
 void attach_scan_free(struct attach_scan *s);
 
-/* attach_name.c: returns the number of findings added. */
+/* attach_name.c: attach_found_in() is attach_found() for a file inside
+ * container ("NAME in CONTAINER"; banned, double and disguised names
+ * count as RULE_ARCHIVE there); NULL container: a message part. */
+void attach_found_in(struct attach_scan *s, enum attach_rule r,
+                     const char *name, size_t part_index,
+                     const char *container);
+/* attach_check_name() returns the number of findings added. */
 int attach_check_name(struct attach_scan *s, const char *name,
                       size_t part_index, const char *container);
 /* Lower-case final extension without the dot ("" when none); static

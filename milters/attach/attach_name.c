@@ -210,9 +210,11 @@ int attach_name_is_document(const char *ext)
     return 0;
 }
 
-static void name_found(struct attach_scan *s, enum attach_rule r,
-                       const char *name, size_t part_index,
-                       const char *container)
+/* A finding inside an archive names both files, and a banned, doubled
+ * or disguised name in there counts as ATTACH_ARCHIVE_BANNED. */
+void attach_found_in(struct attach_scan *s, enum attach_rule r,
+                     const char *name, size_t part_index,
+                     const char *container)
 {
     char *file;
 
@@ -220,7 +222,7 @@ static void name_found(struct attach_scan *s, enum attach_rule r,
         attach_found(s, r, name, part_index);
         return;
     }
-    if (r == RULE_BANNED || r == RULE_DOUBLE)
+    if (r == RULE_BANNED || r == RULE_DOUBLE || r == RULE_DISGUISED)
         r = RULE_ARCHIVE;
     file = xasprintf("%s in %s", name, container);
     attach_found(s, r, file, part_index);
@@ -237,21 +239,21 @@ int attach_check_name(struct attach_scan *s, const char *name,
     if (name == NULL || *name == '\0')
         return 0;
     if (name_normalise(name, norm, sizeof(norm))) {
-        name_found(s, RULE_UNICODE, name, part_index, container);
+        attach_found_in(s, RULE_UNICODE, name, part_index, container);
         n++;
     }
     name_rstrip(norm);
     name_ext_of(norm, strlen(norm), ext, sizeof(ext));
     if (!attach_name_is_banned(s->conf, ext))
         return n;
-    name_found(s, RULE_BANNED, name, part_index, container);
+    attach_found_in(s, RULE_BANNED, name, part_index, container);
     n++;
 
     /* The extension before the banned one. */
     dot = strrchr(norm, '.');
     name_ext_of(norm, (size_t)(dot - norm), prev, sizeof(prev));
     if (prev[0] != '\0' && attach_name_is_document(prev)) {
-        name_found(s, RULE_DOUBLE, name, part_index, container);
+        attach_found_in(s, RULE_DOUBLE, name, part_index, container);
         n++;
     }
     return n;

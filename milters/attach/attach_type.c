@@ -248,23 +248,6 @@ static int type_claims_document(const char *ext, const char *declared,
     return include_text && strncmp(declared, "text/", 5) == 0;
 }
 
-static void type_found(struct attach_scan *s, enum attach_rule r,
-                       const char *name, size_t part_index,
-                       const char *container)
-{
-    char *file;
-
-    if (container == NULL) {
-        attach_found(s, r, name, part_index);
-        return;
-    }
-    if (r == RULE_DISGUISED)
-        r = RULE_ARCHIVE;
-    file = xasprintf("%s in %s", name, container);
-    attach_found(s, r, file, part_index);
-    free(file);
-}
-
 /* Executables: disguised ones, and any binary inside an archive. */
 static void type_check_exec(struct attach_scan *s, const char *name,
                             const char *ext, const char *declared, int exec,
@@ -275,7 +258,7 @@ static void type_check_exec(struct attach_scan *s, const char *name,
     if (exec == 0)
         return;
     if (exec == 1 && container != NULL) {
-        type_found(s, RULE_ARCHIVE, shown, part_index, container);
+        attach_found_in(s, RULE_ARCHIVE, shown, part_index, container);
         return;
     }
     if (attach_name_is_banned(s->conf, ext))
@@ -284,7 +267,7 @@ static void type_check_exec(struct attach_scan *s, const char *name,
      * ".bin", octet-stream): its name does not say what it is.  A
      * script only when it poses as a document. */
     if (exec == 1 || type_claims_document(ext, declared, 0))
-        type_found(s, RULE_DISGUISED, shown, part_index, container);
+        attach_found_in(s, RULE_DISGUISED, shown, part_index, container);
 }
 
 void attach_check_content(struct attach_scan *s, const char *name,
@@ -305,10 +288,10 @@ void attach_check_content(struct attach_scan *s, const char *name,
 
     if (type_is_office(magic, ext) &&
         attach_office_has_macro(data, len, magic) > 0)
-        type_found(s, RULE_MACRO, name ? name : "(unnamed)", part_index,
+        attach_found_in(s, RULE_MACRO, name ? name : "(unnamed)", part_index,
                    container);
     if (type_is_rtf(magic, data, len) && attach_rtf_has_object(data, len) > 0)
-        type_found(s, RULE_MACRO, name ? name : "(unnamed)", part_index,
+        attach_found_in(s, RULE_MACRO, name ? name : "(unnamed)", part_index,
                    container);
     if (!attach_type_is_archive(magic))
         return;

@@ -15,7 +15,11 @@ LAB_CONF_common="score_add_header = 3
 score_rewrite_subject = 0
 score_greylist = 0
 score_quarantine = 0
-score_reject = 15"
+score_reject = 15
+force_actions = ATTACH_MACRO=reject"
+# Macros only score in attach; the verdict's forced action refuses them,
+# so the forced-action path of the enforcer is compared too.
+LAB_CONF_attach="$(lab_policy_attach | sed 's/^macro_action = .*/macro_action = tag/')"
 e2e_lab chain "testmod attach"
 e2e_lab all "testmod attach" "$(e2e_bin milter-test)"
 
@@ -42,13 +46,31 @@ msg neg "TEST_SCORE -5 with an .exe" reject -5 \
 msg exe ".exe attachment" reject "" \
     "$S/fake.exe|application/octet-stream|update.exe"
 msg zipexe "zip with an .exe" reject "" "$S/tools.zip|application/zip"
-msg docm ".docm with a macro" reject "" \
+msg pdfexe ".pdf.exe double extension" reject "" \
+    "$S/invoice.pdf.exe|application/octet-stream"
+msg disguised "PE renamed .pdf" reject "" "$S/report.pdf|application/pdf"
+msg nested "zip in zip in zip with a .js" reject "" \
+    "$S/nested.zip|application/zip"
+msg encnopw "encrypted zip, no password" reject "" \
+    "$S/locked.zip|application/zip"
+msg docx "clean docx" accept "" \
+    "$S/clean.docx|application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+msg docm ".docm with a macro (forced reject)" reject "" \
     "$S/macro.docm|application/vnd.ms-word.document.macroEnabled.12"
 msg pdf "clean PDF with TEST_SCORE 2.5" add_header 2.5 \
     "$S/clean.pdf|application/pdf"
 msg zip "zip of text files" accept "" "$S/notes.zip|application/zip"
 msg ics "calendar invitation" accept "" \
     "$S/invite.ics|text/calendar; method=REQUEST; charset=utf-8|invite.ics|7bit"
+e2e_msg encpw "encrypted zip, password in the body" "Hi Bob,
+
+the files are in the encrypted zip.
+The password is: $LAB_ZIP_PASSWORD
+
+Alice" "$S/secret.zip|application/zip"
+IDS+=(encpw)
+LABEL[encpw]="encrypted zip, password in the body"
+WANT[encpw]=reject
 sig=$(head -c 32 /dev/urandom | base64 -w0)
 LAB_MSG_HEADERS="X-Sluice-Result: v=1; testmod; qid=4XyZ1AB2C3; score=30.00; symbols=TEST_SCORE(30.00); sig=$sig" \
     e2e_msg forged "forged testmod result" "A forged result."

@@ -23,17 +23,18 @@
  *	            Without it, the header change and the final reply go out
  *	            as two TCP segments and the second one waits for the
  *	            MTA's delayed ACK (about 40 ms per message).
- *	-R          negotiate like Sluice does: "no reply" (SMFIP_NR_*) for
- *	            connect, helo, mail, rcpt, each header and each body
- *	            chunk (the MTA sends those without waiting; the
- *	            callbacks return SMFIS_NOREPLY), and no DATA, end of
- *	            headers and unknown-command events at all.
- *	-D          with -R: still take DATA and answer it.  Over TCP,
- *	            Postfix's smtpd then waits for that answer before it
- *	            hands the milter connection to cleanup, instead of
- *	            leaving a small unanswered write that holds cleanup's
- *	            first header back (Nagle on Postfix's side) until the
- *	            milter's delayed ACK, about 40 ms later.
+ *	-R          negotiate like Sluice did at first: "no reply"
+ *	            (SMFIP_NR_*) for connect, helo, mail, rcpt, each header
+ *	            and each body chunk (the MTA sends those without
+ *	            waiting; the callbacks return SMFIS_NOREPLY), and no
+ *	            DATA, end of headers and unknown-command events at all.
+ *	-D          with -R: still take DATA and answer it, as Sluice does
+ *	            now (libcommon/milter_cb.c).  Over TCP, Postfix's smtpd
+ *	            then waits for that answer before it hands the milter
+ *	            connection to cleanup, instead of leaving a small
+ *	            unanswered write that holds cleanup's first header back
+ *	            (Nagle on Postfix's side) until the milter's delayed
+ *	            ACK, about 40 ms later.
  *	-T SECONDS  libmilter I/O timeout (default 60).
  *
  *	libmilter stops on SIGTERM, SIGINT and SIGHUP.

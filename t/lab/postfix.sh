@@ -70,6 +70,37 @@ lab_wait() {
     done
 }
 
+# lab_master_cf HOST PORT: print a master.cf with smtpd on HOST:PORT and the
+# usual services, every chroot column n (milter sockets live outside the
+# queue directory).  Also used by bench/run.sh.
+lab_master_cf() {
+    cat <<EOF
+# Sluice lab instance (written by t/lab/postfix.sh): no chroot.
+$1:$2 inet n - n - - smtpd
+pickup    unix n - n 60 1 pickup
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+tlsmgr    unix - - n 1000? 1 tlsmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+proxywrite unix - - n - 1 proxymap
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+showq     unix n - n - - showq
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+}
+
 # lab_postfix_write D SMTPD_PORT SINK_PORT "MILTER_SOCKETS"
 # MILTER_SOCKETS: Postfix notation, e.g. "unix:/x/a.sock, unix:/x/b.sock".
 lab_postfix_write() {
@@ -123,32 +154,7 @@ milter_default_action = tempfail
 milter_protocol = 6
 milter_connect_macros = j {daemon_name} {daemon_addr} v _ {client_addr} {client_name}
 EOF
-    cat >"$e/master.cf" <<EOF
-# Sluice lab instance: every chroot column is n (milter sockets live outside
-# the queue directory).
-$LAB_SMTPD_HOST:$port inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-tlsmgr    unix - - n 1000? 1 tlsmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-proxywrite unix - - n - 1 proxymap
-smtp      unix - - n - - smtp
-relay     unix - - n - - smtp
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+    lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
 }
 
 lab_postfix_etc() { echo "$1/postfix/etc"; }

@@ -7,9 +7,10 @@
  *	is the main configuration file) for each of:
  *	  - a force_actions entry that verdict_check_force() refuses;
  *	  - log_facility not a syslog facility sluice knows;
- *	  - secret_file empty, or (and secret_file_previous when set) missing,
- *	    unreadable, readable by "other", or shorter than 32 bytes
- *	    (a trailing newline does not count).
+ *	  - secret_file empty, or it (and secret_file_previous when set)
+ *	    refused by secret_load() (result.h): missing, unreadable,
+ *	    accessible by "other", shorter than 32 or longer than 4096
+ *	    bytes (one trailing newline does not count).
  *
  * OWNERSHIP
  *	common_conf() and common_verdict_conf() point into the struct cfg;
@@ -17,16 +18,12 @@
  */
 #include "common.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "result.h"
 #include "util.h"
 
-#define COMMON_SECRET_MIN 32
 
 #define C(field) offsetof(struct common_conf, field)
 
@@ -110,59 +107,21 @@ void common_verdict_conf(const struct common_conf *cc, struct verdict_conf *vc)
     vc->force = &cc->force_actions;
 }
 
-/* Bytes of content in fd, not counting trailing newlines; -1 on error. */
-static long long common_secret_len(int fd)
-{
-    char buf[4096];
-    long long n = 0, nl = 0;
-    ssize_t r;
-
-    while ((r = read(fd, buf, sizeof(buf))) > 0) {
-        for (ssize_t i = 0; i < r; i++)
-            nl = (buf[i] == '\n' || buf[i] == '\r') ? nl + 1 : 0;
-        n += r;
-    }
-    return r < 0 ? -1 : n - nl;
-}
-
-/* NULL when the secret file is usable, else why not (static). */
-static const char *common_secret_why(const char *path)
-{
-    struct stat st;
-    long long len;
-    int fd;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return strerror(errno);
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return "not a regular file";
-    }
-    if (st.st_mode & S_IROTH) {
-        close(fd);
-        return "readable by other users (chmod o-r)";
-    }
-    len = common_secret_len(fd);
-    close(fd);
-    if (len < 0)
-        return "read error";
-    if (len < COMMON_SECRET_MIN)
-        return "shorter than 32 bytes";
-    return NULL;
-}
-
+/* The secret files are validated by the code that loads them, so that
+ * "-n" and the running milter apply the same rules. */
 static int common_check_secret(const char *file, const char *key,
                                const char *path, struct cfg_errors *errs)
 {
+    struct secret sec;
     const char *why;
 
     if (path == NULL)
         return 0;
-    why = common_secret_why(path);
-    if (why == NULL)
+    if (secret_load(path, &sec, &why) == 0) {
+        secret_free(&sec);
         return 0;
-    cfg_errors_add(errs, "%s: %s %s: %s", file, key, path, why);
+    }
+    cfg_errors_add(errs, "%s: %s %s", file, key, why);
     return 1;
 }
 

@@ -125,16 +125,15 @@ static struct runtime *runtime_build(struct cfg *c, struct cfg_errors *errs)
     rt->cc = common_conf(c);
     if (secret_load(rt->cc->secret_file, &rt->cur, &err) < 0) {
         errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
-        errs->v[errs->n++] = xasprintf("%s: secret_file %s: %s",
-                                       cfg_path(c), rt->cc->secret_file, err);
+        errs->v[errs->n++] =
+            xasprintf("%s: secret_file %s", cfg_path(c), err);
         bad = 1;
     }
     if (rt->cc->secret_file_previous &&
         secret_load(rt->cc->secret_file_previous, &rt->prev, &err) < 0) {
         errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
         errs->v[errs->n++] =
-            xasprintf("%s: secret_file_previous %s: %s", cfg_path(c),
-                      rt->cc->secret_file_previous, err);
+            xasprintf("%s: secret_file_previous %s", cfg_path(c), err);
         bad = 1;
     }
     for (size_t i = 0; i < milter_app.nmods; i++) {

@@ -74,9 +74,11 @@ static const struct {
     {"missing secret", S, NULL, 0,
      "main.conf: secret_file secret: No such file or directory"},
     {"world-readable secret", S, SECRET32, 0644,
-     "main.conf: secret_file secret: readable by other users (chmod o-r)"},
-    {"short secret", S, "0123456789abcdef0123456789abcde\n\n", 0600,
-     "main.conf: secret_file secret: shorter than 32 bytes"},
+     "main.conf: secret_file secret: secret file is accessible by others "
+     "(chmod o-rw, e.g. mode 0640)"},
+    {"short secret", S, "0123456789abcdef0123456789abcde\n", 0600,
+     "main.conf: secret_file secret: secret is shorter than 32 bytes (make "
+     "one with \"head -c 32 /dev/urandom | base64\")"},
     {"previous secret checked too", S "secret_file_previous = old\n", SECRET32,
      0600, "main.conf: secret_file_previous old: No such file or directory"},
     {"empty secret_file", "secret_file =\n", SECRET32, 0600,

@@ -47,6 +47,13 @@ static sfsistat noreply(unsigned flag)
     return (nr_flags & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
+/* Hand a reply to the MTA.  reply_build() guarantees printable ASCII
+ * without '%' (which libmilter passes to the MTA's format handling). */
+void milter_reply(SMFICTX *ctx, const struct reply *r)
+{
+    smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode, (char *)r->text);
+}
+
 /* Map a module's answer before EOM to libmilter; 1 when it refused. */
 static int answer(SMFICTX *ctx, const struct module *mod, enum mod_rc rc,
                   const struct mod_out *out, sfsistat *st)
@@ -64,8 +71,7 @@ static int answer(SMFICTX *ctx, const struct module *mod, enum mod_rc rc,
         return 1;
     }
     if (out->reply.rcode[0])
-        smfi_setreply(ctx, (char *)out->reply.rcode,
-                      (char *)out->reply.xcode, (char *)out->reply.text);
+        milter_reply(ctx, &out->reply);
     *st = rc == MOD_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
     return 1;
 }

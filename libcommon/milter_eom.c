@@ -31,19 +31,6 @@ struct eom_run {
     struct result core; /* SLUICE_* symbols of the enforcer itself */
 };
 
-static void set_reply(SMFICTX *ctx, const struct reply *r)
-{
-    char text[sizeof(r->text)];
-    size_t j = 0;
-
-    /* libmilter passes '%' to the MTA's format handling: drop it. */
-    for (size_t i = 0; r->text[i] && j + 1 < sizeof(text); i++)
-        if (r->text[i] != '%' && r->text[i] != '\r' && r->text[i] != '\n')
-            text[j++] = r->text[i];
-    text[j] = '\0';
-    smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode, text);
-}
-
 static const char *first_rcpt(const struct sl_msg *m)
 {
     return m->nrcpts ? m->rcpts[0] : "";
@@ -129,7 +116,7 @@ static sfsistat refuse(struct eom_run *er, const struct module *mod,
         st = SMFIS_DISCARD;
     }
     if (rc != MOD_DISCARD && out->reply.rcode[0])
-        set_reply(er->ctx, &out->reply);
+        milter_reply(er->ctx, &out->reply);
     summary(er, mod->name, action, result_score(&er->res[i]), syms,
             out->reason ? out->reason : out->reply.text);
     free(syms);
@@ -213,7 +200,7 @@ static sfsistat enforce(struct eom_run *er)
                                    {"rule", v.forced_by}};
 
         mod_reply(&out, rt->cfg, first_rcpt(er->m), reason, args, 2);
-        set_reply(er->ctx, &out.reply);
+        milter_reply(er->ctx, &out.reply);
         st = v.action == ACT_GREYLIST ? SMFIS_TEMPFAIL : SMFIS_REJECT;
         free(lower);
         break;

@@ -64,5 +64,6 @@ struct conn_ctx {
 void msg_reset(struct msg_ctx *mc);
 extern struct smfiDesc milter_desc;
 sfsistat milter_eom(SMFICTX *ctx);
+void milter_reply(SMFICTX *ctx, const struct reply *r);
 
 #endif

@@ -9,8 +9,11 @@
  *	argument expands to "".  reply_build() fills a struct reply; when an
  *	info URL is configured it is appended as " (see URL)".  Internal
  *	symbol names never appear in the text: templates name the rule in
- *	plain words.  Non-ASCII characters in arguments are replaced by '?'
- *	and the text is cut to fit one SMTP reply line (< 512 bytes).
+ *	plain words.  The text is printable ASCII: templates are
+ *	transliterated, and in arguments and the URL every non-ASCII
+ *	character, control character and '%' becomes '?', so the text can
+ *	go to smfi_setreply() as it is.  It is cut to fit one SMTP reply
+ *	line (< 512 bytes).
  *
  *	reply_lang_for() chooses the language: the value found for the
  *	recipient's domain in lang_map (a domain: map whose values are

@@ -345,18 +345,33 @@ int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
     return 0;
 }
 
-/* The value of the top-level Content-Type header, unfolded; or NULL. */
+/* The end of the line that starts at i (its '\n', or len). */
+static size_t mime_eol(const char *raw, size_t len, size_t i)
+{
+    const char *nl = memchr(raw + i, '\n', len - i);
+
+    return nl ? (size_t)(nl - raw) : len;
+}
+
+/* The empty line that ends the header block ("\n" or "\r\n"). */
+static int mime_is_empty_line(const char *raw, size_t i, size_t eol)
+{
+    return eol == i || (eol == i + 1 && raw[i] == '\r');
+}
+
+/* The value of the top-level Content-Type header, unfolded; or NULL.
+ * The first one counts (GMime takes the last): a message with two is
+ * read the way most mail clients read it. */
 static char *mime_find_ctype(const char *raw, size_t len, size_t limit)
 {
     struct strbuf b;
-    size_t i = 0, eol;
+    size_t i, eol;
     int in = 0;
 
     strbuf_init(&b, limit);
-    while (i < len) {
-        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
-            ;
-        if (eol == i || (eol == i + 1 && raw[i] == '\r'))
+    for (i = 0; i < len; i = eol + 1) {
+        eol = mime_eol(raw, len, i);
+        if (mime_is_empty_line(raw, i, eol))
             break; /* end of the header block */
         if (in && (raw[i] == ' ' || raw[i] == '\t'))
             strbuf_append(&b, raw + i, eol - i);
@@ -367,7 +382,6 @@ static char *mime_find_ctype(const char *raw, size_t len, size_t limit)
             in = 1;
             strbuf_append(&b, raw + i + 13, eol - i - 13);
         }
-        i = eol + 1;
     }
     if (!in) {
         strbuf_free(&b);
@@ -416,14 +430,12 @@ static int mime_is_blank(char c)
 /* Where the body starts: after the first empty line (len when none). */
 static size_t mime_body_start(const char *raw, size_t len)
 {
-    size_t i = 0, eol;
+    size_t i, eol;
 
-    while (i < len) {
-        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
-            ;
-        if (eol == i || (eol == i + 1 && raw[i] == '\r'))
+    for (i = 0; i < len; i = eol + 1) {
+        eol = mime_eol(raw, len, i);
+        if (mime_is_empty_line(raw, i, eol))
             return eol < len ? eol + 1 : len;
-        i = eol + 1;
     }
     return len;
 }
@@ -501,8 +513,7 @@ static size_t mime_count_loose(const char *raw, size_t len, const char *b)
 
     mime_find_declared(raw, len, &d);
     for (i = mime_body_start(raw, len); i < len; i = eol + 1) {
-        for (eol = i; eol < len && raw[eol] != '\n'; eol++)
-            ;
+        eol = mime_eol(raw, len, i);
         kind = mime_delimiter(raw, i, eol, b, blen, &d);
         if (kind == 2)
             break;

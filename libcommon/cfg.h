@@ -32,6 +32,8 @@
  *	int, the index of the value in the key's "|"-separated enums
  *	string; CFG_MAP stores struct map * (see maps.h; NULL when unset),
  *	opened at load time so that a missing map file is a config error.
+ *	CFG_MSEC ("500ms", "2s", "1m"; a bare number is seconds) stores long
+ *	long milliseconds, for timeouts shorter than a second.
  *	Bounds (min, max) apply to INT, DURATION, SIZE and DOUBLE, and to
  *	the number of entries of a LIST when max > 0.
  *
@@ -72,6 +74,7 @@ enum cfg_type {
     CFG_LIST,
     CFG_ENUM,
     CFG_MAP,
+    CFG_MSEC,
 };
 
 struct cfg_list {
@@ -123,6 +126,7 @@ int cfg_list_contains_ci(const struct cfg_list *l, const char *s);
 
 /* Parse one value (also used by unit tests); 0 ok, -1 with *error_r set. */
 int cfg_parse_duration(const char *s, long long *out, const char **error_r);
+int cfg_parse_msec(const char *s, long long *out, const char **error_r);
 int cfg_parse_size(const char *s, long long *out, const char **error_r);
 int cfg_parse_bool(const char *s, int *out, const char **error_r);
 

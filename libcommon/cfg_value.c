@@ -41,6 +41,7 @@ const char *cfg_type_name(enum cfg_type t)
         [CFG_DOUBLE] = "number",     [CFG_STRING] = "string",
         [CFG_PATH] = "path",         [CFG_LIST] = "list",
         [CFG_ENUM] = "enum",         [CFG_MAP] = "map",
+        [CFG_MSEC] = "milliseconds",
     };
 
     if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
@@ -108,6 +109,38 @@ int cfg_parse_duration(const char *s, long long *out, const char **error_r)
         return -1;
     }
     if (cfg_scale(n, mult, out) < 0) {
+        *error_r = "duration too large";
+        return -1;
+    }
+    return 0;
+}
+
+int cfg_parse_msec(const char *s, long long *out, const char **error_r)
+{
+    static const char *const bad =
+        "not a duration (a number with ms, s, m or h)";
+    size_t n = strlen(s);
+    long long v;
+    char unit;
+
+    if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+        char *num = xstrndup(s, n - 2);
+        int rc = cfg_number_unit(num, &v, &unit);
+
+        free(num);
+        if (rc < 0 || unit != '\0') {
+            *error_r = bad;
+            return -1;
+        }
+        *out = v;
+        return 0;
+    }
+    if (cfg_number_unit(s, &v, &unit) < 0 || unit == 'd' || unit == 'w' ||
+        cfg_parse_duration(s, &v, error_r) < 0) {
+        *error_r = bad;
+        return -1;
+    }
+    if (cfg_scale(v, 1000, out) < 0) {
         *error_r = "duration too large";
         return -1;
     }
@@ -317,6 +350,7 @@ static int cfg_check_bounds(const struct cfg_key *k, const char *s, double v,
     *error_r = xasprintf("\"%s\" is out of range (%.15g to %.15g%s)", s, k->min,
                          k->max,
                          k->type == CFG_DURATION ? " seconds"
+                         : k->type == CFG_MSEC   ? " milliseconds"
                          : k->type == CFG_SIZE   ? " bytes"
                                                  : "");
     return -1;
@@ -349,9 +383,11 @@ static int cfg_set_scalar(const struct cfg_key *k, void *sec, const char *s,
         break;
     case CFG_INT:
     case CFG_DURATION:
+    case CFG_MSEC:
     case CFG_SIZE:
         rc = k->type == CFG_INT        ? cfg_parse_int(s, &n, &err)
              : k->type == CFG_DURATION ? cfg_parse_duration(s, &n, &err)
+             : k->type == CFG_MSEC     ? cfg_parse_msec(s, &n, &err)
                                        : cfg_parse_size(s, &n, &err);
         if (rc == 0 && (rc = cfg_check_bounds(k, s, (double)n, error_r)) < 0)
             return -1;
@@ -525,6 +561,15 @@ void cfg_value_dump(const struct cfg_key *k, const void *sec, FILE *out)
     case CFG_DURATION:
         cfg_put_unit(*CFIELD(sec, k, long long), dur, "wdhm", "s", out);
         break;
+    case CFG_MSEC: {
+        long long ms = *CFIELD(sec, k, long long);
+
+        if (ms % 1000 != 0)
+            fprintf(out, " %lldms", ms);
+        else
+            cfg_put_unit(ms / 1000, dur + 2, "hm", "s", out);
+        break;
+    }
     case CFG_SIZE:
         cfg_put_unit(*CFIELD(sec, k, long long), size, "TGMk", "", out);
         break;

@@ -7,6 +7,8 @@
  *	is the main configuration file) for each of:
  *	  - a force_actions entry that verdict_check_force() refuses;
  *	  - log_facility not a syslog facility sluice knows;
+ *	  - a local_domains or internal_networks entry that is not a domain
+ *	    or an address/network (inside.h);
  *	  - secret_file empty, or it (and secret_file_previous when set)
  *	    refused by secret_load() (result.h): missing, unreadable,
  *	    accessible by "other", shorter than 32 or longer than 4096
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "inside.h"
 #include "result.h"
 #include "util.h"
 
@@ -83,6 +86,41 @@ static const struct cfg_key common_keys[] = {
      C(forged_result_score), NULL,
      "Score of SLUICE_FORGED_RESULT, added for each X-Sluice-Result header "
      "that fails verification."},
+    {"local_domains", CFG_LIST, NULL, 0, 0, C(local_domains), NULL,
+     "Domains of this organisation: example.org (and its subdomains) or "
+     ".example.org (subdomains only)."},
+    {"internal_networks", CFG_LIST, "127.0.0.0/8 ::1/128", 0, 0,
+     C(internal_networks), NULL,
+     "Client addresses and CIDR networks that are inside (their mail is "
+     "outbound)."},
+    {"dns_servers", CFG_LIST, NULL, 0, 0, C(dns_servers), NULL,
+     "Name servers as host:port or [IPv6]:port; empty: the system's "
+     "(/etc/resolv.conf)."},
+    {"dns_timeout", CFG_MSEC, "2s", 50, 60000, C(dns_timeout), NULL,
+     "How long one DNS query waits for an answer before it is tried "
+     "again."},
+    {"dns_tries", CFG_INT, "2", 1, 10, C(dns_tries), NULL,
+     "How many times a DNS query is sent before it is a temporary "
+     "failure."},
+    {"dns_budget", CFG_MSEC, "10s", 100, 600000, C(dns_budget), NULL,
+     "Most time one message may spend waiting for DNS in total; what is "
+     "unanswered then is a temporary failure."},
+    {"store_backend", CFG_ENUM, "sqlite", 0, 0, C(store_backend),
+     "sqlite|redis",
+     "Where greylisting, rate limits, caches and learning keep their "
+     "state."},
+    {"store_path", CFG_PATH, "/var/lib/sluice/sluice.db", 0, 0, C(store_path),
+     NULL, "The sqlite database file of the store."},
+    {"store_redis", CFG_STRING, "127.0.0.1:6379", 0, 0, C(store_redis), NULL,
+     "Redis server of the store: host:port, [IPv6]:port or unix:/path."},
+    {"store_redis_password_file", CFG_PATH, NULL, 0, 0,
+     C(store_redis_password_file), NULL,
+     "File holding the Redis password (AUTH); unset: no AUTH."},
+    {"store_redis_db", CFG_INT, "0", 0, 255, C(store_redis_db), NULL,
+     "Redis database number of the store."},
+    {"store_timeout", CFG_MSEC, "2s", 10, 60000, C(store_timeout), NULL,
+     "How long a store operation may wait (sqlite lock, Redis reply) "
+     "before it is a temporary failure."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -160,6 +198,14 @@ int common_check(const struct cfg *c, struct cfg_errors *errs)
     if (cc->secret_file == NULL) {
         cfg_errors_add(errs, "%s: secret_file: not set", file);
         n++;
+    }
+    {
+        struct inside *in;
+        size_t before = errs->n;
+
+        if (inside_new(c, &in, errs) == 0)
+            inside_free(in);
+        n += (int)(errs->n - before);
     }
     n += common_check_secret(file, "secret_file", cc->secret_file, errs);
     n += common_check_secret(file, "secret_file_previous",

@@ -43,6 +43,21 @@ struct common_conf {
     struct map *reply_language_map;
     char *info_url;
     double forged_result_score;
+    /* Who is inside (inside.h). */
+    struct cfg_list local_domains;
+    struct cfg_list internal_networks;
+    /* The resolver (dns.h). */
+    struct cfg_list dns_servers;
+    long long dns_timeout; /* ms, one try */
+    long long dns_tries;
+    long long dns_budget; /* ms per message */
+    /* The store (store.h). */
+    int store_backend; /* enum store_backend */
+    char *store_path;
+    char *store_redis;
+    char *store_redis_password_file;
+    long long store_redis_db;
+    long long store_timeout; /* ms */
 };
 
 extern const struct cfg_section common_section;

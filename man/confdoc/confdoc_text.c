@@ -10,6 +10,7 @@
 void confdoc_text_limits(const struct cfg_key *k, FILE *out)
 {
     const char *unit = k->type == CFG_DURATION ? " seconds"
+                       : k->type == CFG_MSEC   ? " milliseconds"
                        : k->type == CFG_SIZE   ? " bytes"
                                                : "";
 

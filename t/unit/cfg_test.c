@@ -389,6 +389,13 @@ static const struct {
         {"-5s", -1, 0},    {"5 m", -1, 0},  {"5M", -1, 0},
         {"5ms", -1, 0},    {"1.5h", -1, 0}, {"99999999999999999w", -1, 0},
 },
+  msecs[] =
+      {
+          {"500ms", 0, 500},     {"0ms", 0, 0},  {"2", 0, 2000},
+          {"2s", 0, 2000},       {"1m", 0, 60000}, {"1h", 0, 3600000},
+          {"1d", -1, 0},         {"ms", -1, 0},  {"5 ms", -1, 0},
+          {"1.5s", -1, 0},       {"-1ms", -1, 0}, {"5us", -1, 0},
+},
   sizes[] =
       {
           {"512", 0, 512},
@@ -425,6 +432,13 @@ static void test_parsers(void)
         ok(rc == durations[i].rc && (rc < 0 || v == durations[i].want),
            "duration \"%s\" -> %s %lld", durations[i].in,
            durations[i].rc ? "error" : "ok", durations[i].want);
+    }
+    for (size_t i = 0; i < N(msecs); i++) {
+        int rc = cfg_parse_msec(msecs[i].in, &v, &err);
+
+        ok(rc == msecs[i].rc && (rc < 0 || v == msecs[i].want),
+           "milliseconds \"%s\" -> %s %lld", msecs[i].in,
+           msecs[i].rc ? "error" : "ok", msecs[i].want);
     }
     for (size_t i = 0; i < N(sizes); i++) {
         int rc = cfg_parse_size(sizes[i].in, &v, &err);

@@ -30,6 +30,11 @@ struct common_conf {
     char *json_log_file;
     int debug;
     long long message_buffer_limit;
+    long long max_header_lines;
+    long long max_header_bytes;
+    long long mime_max_parts;
+    long long mime_max_depth;
+    long long mime_max_decoded;
     long long milter_timeout;
     double score_add_header;
     double score_rewrite_subject;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "inside.h"
 #include "log.h"
 #include "mime.h"
 #include "milter_int.h"
@@ -81,12 +82,10 @@ static struct cfg *load_config(const char *path, struct cfg_errors *errs)
 {
     const struct cfg_section *secs[MILTER_MAX_MODS + 1];
     /* Every section of the suite is known to every program, so one
-     * file serves the whole chain; "testmod" is the test-only module of
-     * t/testmod (never installed), so that one lab config serves both
-     * deployments in the tests too. */
+     * file serves the whole chain: a program accepts the sections of
+     * the other milters without checking their keys. */
     static const char *const known[] = {"common", "policy", "grey",
-                                        "content", "attach", "testmod",
-                                        NULL};
+                                        "content", "attach", NULL};
     struct cfg *c;
     size_t n = 0;
 
@@ -107,35 +106,45 @@ static void runtime_free(struct runtime *rt)
     for (size_t i = 0; i < milter_app.nmods; i++)
         if (milter_app.mods[i]->teardown && rt->state[i])
             milter_app.mods[i]->teardown(rt->state[i]);
+    if (rt->sv)
+        milter_services_release(rt->sv);
+    inside_free(rt->inside);
     secret_free(&rt->cur);
     secret_free(&rt->prev);
     cfg_release(rt->cfg);
     free(rt);
 }
 
-/* Build a runtime from a loaded config (takes the reference). */
+static int runtime_secrets(struct runtime *rt, struct cfg_errors *errs)
+{
+    const char *err;
+    int bad = 0;
+
+    if (secret_load(rt->cc->secret_file, &rt->cur, &err) < 0) {
+        cfg_errors_add(errs, "%s: secret_file %s", cfg_path(rt->cfg), err);
+        bad = 1;
+    }
+    if (rt->cc->secret_file_previous &&
+        secret_load(rt->cc->secret_file_previous, &rt->prev, &err) < 0) {
+        cfg_errors_add(errs, "%s: secret_file_previous %s", cfg_path(rt->cfg),
+                       err);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+/* Build a runtime from a loaded config (takes the reference): every
+ * module's setup(), pure; nothing is opened for the worker yet. */
 static struct runtime *runtime_build(struct cfg *c, struct cfg_errors *errs)
 {
     struct runtime *rt = xcalloc(1, sizeof(*rt));
-    const char *err;
     int bad = 0;
 
     rt->refs = 1;
     rt->cfg = c;
     rt->cc = common_conf(c);
-    if (secret_load(rt->cc->secret_file, &rt->cur, &err) < 0) {
-        errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
-        errs->v[errs->n++] =
-            xasprintf("%s: secret_file %s", cfg_path(c), err);
-        bad = 1;
-    }
-    if (rt->cc->secret_file_previous &&
-        secret_load(rt->cc->secret_file_previous, &rt->prev, &err) < 0) {
-        errs->v = xrealloc(errs->v, (errs->n + 1) * sizeof(char *));
-        errs->v[errs->n++] =
-            xasprintf("%s: secret_file_previous %s", cfg_path(c), err);
-        bad = 1;
-    }
+    bad |= runtime_secrets(rt, errs) < 0;
+    bad |= inside_new(c, &rt->inside, errs) < 0;
     for (size_t i = 0; i < milter_app.nmods; i++) {
         const struct module *m = milter_app.mods[i];
         const struct mod_conf *mc = cfg_section(c, m->name);
@@ -147,11 +156,29 @@ static struct runtime *runtime_build(struct cfg *c, struct cfg_errors *errs)
     }
     if (milter_app.allinone)
         rt->enforce = 1;
+    rt->env.cfg = c;
+    rt->env.cc = rt->cc;
+    rt->env.inside = rt->inside;
     if (bad) {
         runtime_free(rt);
         return NULL;
     }
     return rt;
+}
+
+/* In the worker, after the privilege drop: the shared services, then
+ * every module's start().  0, or -1 with *error_r. */
+static int runtime_start(struct runtime *rt, const char **error_r)
+{
+    if (milter_services_attach(rt, error_r) < 0)
+        return -1;
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+
+        if (m->start && m->start(rt->state[i], &rt->env, error_r) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 struct runtime *runtime_acquire(void)
@@ -177,13 +204,19 @@ static void print_errors(const struct cfg_errors *errs)
         fprintf(stderr, "%s\n", errs->v[i]);
 }
 
-/* Reload: build, validate, swap.  Runs in the reload thread. */
+/* Reload: build, validate, start, swap.  Runs in the reload thread. */
 static void reload(void)
 {
     struct cfg_errors errs = {0};
     struct cfg *c = load_config(config_path, &errs);
     struct runtime *rt = c ? runtime_build(c, &errs) : NULL, *old;
+    const char *err = NULL;
 
+    if (rt != NULL && runtime_start(rt, &err) < 0) {
+        cfg_errors_add(&errs, "%s: %s", config_path, err);
+        runtime_release(rt);
+        rt = NULL;
+    }
     if (rt == NULL) {
         for (size_t i = 0; i < errs.n; i++)
             log_err(NULL, "reload: %s", errs.v[i]);
@@ -308,9 +341,25 @@ static int open_socket_and_drop(const char *sock, const char *user)
     return 0;
 }
 
+/* Load the configuration in this process (a respawned worker reads the
+ * file as it is now, with every reload since the start).  NULL after
+ * logging the errors. */
+static struct runtime *worker_config(void)
+{
+    struct cfg_errors errs = {0};
+    struct cfg *c = load_config(config_path, &errs);
+    struct runtime *rt = c ? runtime_build(c, &errs) : NULL;
+
+    for (size_t i = 0; rt == NULL && i < errs.n; i++)
+        log_err(NULL, "%s", errs.v[i]);
+    cfg_errors_free(&errs);
+    return rt;
+}
+
 static int run_worker(struct runtime *rt, const char *sock, const char *user)
 {
     static sigset_t set;
+    const char *err = NULL;
     pthread_t tid;
     int rc;
 
@@ -319,11 +368,18 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     if ((rc = open_socket_and_drop(sock, user)) != 0)
         return rc;
+    if (runtime_start(rt, &err) < 0) {
+        log_err(NULL, "cannot start: %s", err);
+        return EX_CONFIG;
+    }
     smfi_settimeout((int)rt->cc->milter_timeout);
     pthread_mutex_lock(&rt_lock);
     rt_current = rt;
     pthread_mutex_unlock(&rt_lock);
-    pthread_create(&tid, NULL, reload_thread, &set);
+    if ((rc = pthread_create(&tid, NULL, reload_thread, &set)) != 0) {
+        log_err(NULL, "cannot start the reload thread: %s", strerror(rc));
+        return EX_OSERR;
+    }
     log_info(NULL, "%s %s listening on %s%s", milter_app.progname,
              PACKAGE_VERSION, sock, rt->enforce ? " (enforcing)" : "");
     rc = smfi_main();
@@ -331,17 +387,41 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
 }
 
-static void set_app(const char *progname, const struct module *const *mods,
-                    size_t nmods, int allinone)
+static int set_app(const char *progname, const struct module *const *mods,
+                   size_t nmods, int allinone)
 {
+    if (nmods == 0 || nmods > MILTER_MAX_MODS) {
+        fprintf(stderr, "%s: %zu modules: between 1 and %d are supported\n",
+                progname, nmods, MILTER_MAX_MODS);
+        return -1;
+    }
     milter_app.progname = progname;
     milter_app.mods = mods;
-    milter_app.nmods = nmods > MILTER_MAX_MODS ? MILTER_MAX_MODS : nmods;
+    milter_app.nmods = nmods;
     milter_app.allinone = allinone;
-    for (size_t i = 0; i < milter_app.nmods; i++) {
+    for (size_t i = 0; i < nmods; i++) {
         milter_app.events |= mods[i]->events;
-        milter_app.reply_events |= mods[i]->reply_events;
+        milter_app.needs |= mods[i]->needs;
+        reply_register(mods[i]->replies);
     }
+    milter_app.events |= milter_answer_events();
+    return 0;
+}
+
+static void open_log(const char *progname, const struct runtime *rt,
+                     int foreground, const char **err)
+{
+    struct log_conf lc;
+
+    memset(&lc, 0, sizeof(lc));
+    lc.facility = rt->cc->log_facility;
+    lc.file = rt->cc->log_file;
+    lc.json_file = rt->cc->json_log_file;
+    lc.foreground = foreground;
+    lc.debug = rt->cc->debug;
+    *err = NULL;
+    if (log_open(progname, &lc, err) < 0 && *err == NULL)
+        *err = "cannot open the log";
 }
 
 static int run(int argc, char **argv, const char *progname,
@@ -350,12 +430,12 @@ static int run(int argc, char **argv, const char *progname,
     struct options o;
     struct cfg_errors errs = {0};
     struct runtime *rt;
-    struct log_conf lc;
     struct cfg *c;
     const char *err, *sock;
 
     setlocale(LC_CTYPE, "C.UTF-8");
-    set_app(progname, mods, nmods, allinone);
+    if (set_app(progname, mods, nmods, allinone) < 0)
+        return EX_SOFTWARE;
     if (parse_options(argc, argv, &o) < 0) {
         usage(progname);
         return EX_USAGE;
@@ -383,13 +463,8 @@ static int run(int argc, char **argv, const char *progname,
         runtime_release(rt);
         return 0;
     }
-    memset(&lc, 0, sizeof(lc));
-    lc.facility = rt->cc->log_facility;
-    lc.file = rt->cc->log_file;
-    lc.json_file = rt->cc->json_log_file;
-    lc.foreground = o.foreground;
-    lc.debug = rt->cc->debug;
-    if (log_open(progname, &lc, &err) < 0) {
+    open_log(progname, rt, o.foreground, &err);
+    if (err != NULL) {
         fprintf(stderr, "%s: %s\n", progname, err);
         return EX_CONFIG;
     }
@@ -399,9 +474,15 @@ static int run(int argc, char **argv, const char *progname,
                 progname);
         return EX_USAGE;
     }
-    if (!o.foreground &&
-        supervise_start(progname, pidfile_of(rt), unix_path(sock)) != 0)
-        return EX_OSERR;
+    sock = xstrdup(sock);
+    if (!o.foreground) {
+        if (supervise_start(progname, pidfile_of(rt), unix_path(sock)) != 0)
+            return EX_OSERR;
+        /* The worker: the configuration as the file says now. */
+        runtime_release(rt);
+        if ((rt = worker_config()) == NULL)
+            return EX_CONFIG;
+    }
     return run_worker(rt, sock, o.user ? o.user : rt->cc->user);
 }
 

@@ -2,182 +2,276 @@
  * milter_cb - libmilter callbacks up to the end of the message.
  *
  * Callbacks only translate SMTP events into the plain structs of
- * module.h and call the modules in order; decisions live in the modules
- * and in milter_eom.c.  Where no module can answer an event, the MTA was
- * told not to wait for a reply (SMFIP_NR_*), and the callback returns
- * SMFIS_NOREPLY.  Ownership: struct conn_ctx is allocated at connect and
- * freed in close; it pins the configuration snapshot of the connection
- * (taken at negotiation).  Its struct msg_ctx is reset by msg_reset() at MAIL,
- * eom, abort and close.
+ * module.h and run the modules in order (run_stage()); decisions live
+ * in the modules and in milter_eom.c.  A module that has a callback for
+ * a stage may answer there (a refusal, or its on_error answer); where
+ * no module has one, the MTA was told not to wait for a reply
+ * (SMFIP_NR_*) and the callback returns SMFIS_NOREPLY.  What was agreed
+ * with the MTA is kept per connection (struct conn_ctx).
+ *
+ * Ownership: struct conn_ctx is allocated at negotiation and freed in
+ * close; it pins the configuration snapshot of the connection.  Its
+ * message is reset by msg_reset() at MAIL FROM, end of message, abort
+ * and close, which also runs every module's msg_free hook.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "log.h"
 #include "milter_int.h"
+#include "mime.h"
 #include "util.h"
 
-static unsigned nr_flags; /* SMFIP_NR_* agreed with the MTA */
-static int leadspc;       /* SMFIP_HDR_LEADSPC agreed */
+enum stage { ST_CONNECT, ST_HELO, ST_MAIL, ST_RCPT };
+
+static const unsigned long stage_nr[] = {SMFIP_NR_CONN, SMFIP_NR_HELO,
+                                         SMFIP_NR_MAIL, SMFIP_NR_RCPT};
 
 static struct conn_ctx *cctx(SMFICTX *ctx)
 {
     return smfi_getpriv(ctx);
 }
 
-void msg_reset(struct msg_ctx *mc)
+static enum mod_rc (*stage_fn(const struct module *m, enum stage s))(
+    struct mod_ctx *)
 {
-    free(mc->m.qid);
-    free(mc->m.from);
-    for (size_t i = 0; i < mc->m.nrcpts; i++)
-        free(mc->m.rcpts[i]);
-    free(mc->m.rcpts);
-    free(mc->m.auth_user);
-    strbuf_free(&mc->m.raw);
-    for (size_t i = 0; i < mc->nresults; i++)
-        free(mc->results[i]);
-    free(mc->results);
-    free(mc->subject);
-    memset(mc, 0, sizeof(*mc));
-}
-
-static sfsistat noreply(unsigned flag)
-{
-    return (nr_flags & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-}
-
-/* Hand a reply to the MTA.  reply_build() guarantees printable ASCII
- * without '%' (which libmilter passes to the MTA's format handling). */
-void milter_reply(SMFICTX *ctx, const struct reply *r)
-{
-    smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode, (char *)r->text);
-}
-
-/* Map a module's answer before EOM to libmilter; 1 when it refused. */
-static int answer(SMFICTX *ctx, const struct module *mod, enum mod_rc rc,
-                  const struct mod_out *out, sfsistat *st)
-{
-    if (rc == MOD_CONTINUE)
-        return 0;
-    if (rc == MOD_ERROR) {
-        log_warn(NULL, "%s: check failed: %s", mod->name,
-                 out->reason ? out->reason : "unknown");
-        *st = SMFIS_TEMPFAIL;
-        return 1;
+    switch (s) {
+    case ST_CONNECT: return m->connect;
+    case ST_HELO: return m->helo;
+    case ST_MAIL: return m->mail;
+    default: return m->rcpt;
     }
-    if (rc == MOD_DISCARD) {
-        *st = SMFIS_DISCARD;
-        return 1;
+}
+
+/* The events at which some module may answer (it has a callback). */
+unsigned milter_answer_events(void)
+{
+    unsigned ev = 0;
+
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+
+        ev |= (m->connect ? MOD_EV_CONNECT : 0) | (m->helo ? MOD_EV_HELO : 0) |
+              (m->mail ? MOD_EV_MAIL : 0) | (m->rcpt ? MOD_EV_RCPT : 0);
     }
-    if (out->reply.rcode[0])
-        milter_reply(ctx, &out->reply);
-    *st = rc == MOD_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+    return ev;
+}
+
+static void slot_msg_free(struct conn_ctx *cc, size_t i)
+{
+    const struct module *m = milter_app.mods[i];
+    struct mod_slot *s = &cc->slot[i];
+
+    if (s->msg_data != NULL && m->msg_free != NULL)
+        m->msg_free(cc->rt->state[i], s->msg_data);
+    s->msg_data = NULL;
+    result_free(&s->mres);
+}
+
+/* The next index of a header called name (1 for the first). */
+static int hdr_next_index(struct msg_ctx *mc, const char *name)
+{
+    unsigned h = 5381;
+    struct hdr_count *c;
+    size_t len = strlen(name);
+
+    for (const char *p = name; *p; p++)
+        h = h * 33 + (unsigned char)(*p | 0x20);
+    for (c = mc->hcount[h % HDR_BUCKETS]; c; c = c->next)
+        if (str_casecmp(c->name, name) == 0)
+            return ++c->n;
+    c = xmalloc(sizeof(*c) + len + 1);
+    memcpy(c->name, name, len + 1);
+    c->n = 1;
+    c->next = mc->hcount[h % HDR_BUCKETS];
+    mc->hcount[h % HDR_BUCKETS] = c;
     return 1;
 }
 
-static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-                             unsigned long f2, unsigned long f3,
-                             unsigned long *pf0, unsigned long *pf1,
-                             unsigned long *pf2, unsigned long *pf3)
+void msg_reset(struct conn_ctx *cc)
 {
-    unsigned ev = milter_app.events, re = milter_app.reply_events;
-    unsigned long want = 0;
+    struct sl_msg *m = &cc->msg.m;
 
-    *pf0 = (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
-            SMFIF_QUARANTINE) & f0;
-    /* Events nobody needs: the glue itself always needs connect, mail,
-     * rcpt (envelope for logs and allow-lists), headers, body, eom. */
-    if (!(ev & MOD_EV_HELO))
-        want |= SMFIP_NOHELO;
-    /* DATA is taken and answered on purpose: with connect..rcpt
-     * unanswered (SMFIP_NR_*), Postfix's last write before it hands the
-     * connection to cleanup would otherwise wait ~40 ms for our delayed
-     * ACK over TCP.  One small answer at DATA costs less. */
-    want |= SMFIP_NOUNKNOWN | SMFIP_NOEOH;
-    /* Events at which nobody answers: the MTA need not wait. */
-    if (!(re & MOD_EV_CONNECT))
-        want |= SMFIP_NR_CONN;
-    if (!(re & MOD_EV_HELO))
-        want |= SMFIP_NR_HELO;
-    if (!(re & MOD_EV_MAIL))
-        want |= SMFIP_NR_MAIL;
-    if (!(re & MOD_EV_RCPT))
-        want |= SMFIP_NR_RCPT;
-    want |= SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC;
-    *pf1 = want & f1;
-    nr_flags = (unsigned)(*pf1 & (SMFIP_NR_CONN | SMFIP_NR_HELO |
-                                  SMFIP_NR_MAIL | SMFIP_NR_RCPT |
-                                  SMFIP_NR_HDR | SMFIP_NR_BODY));
-    leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
-    *pf2 = 0;
-    *pf3 = 0;
-    /* The configuration snapshot is taken here, when the MTA opens the
-     * connection and waits for our answer: events it was told not to
-     * wait for (SMFIP_NR_*) may reach us much later, bundled with the
-     * next one that needs a reply. */
-    if (smfi_getpriv(ctx) == NULL) {
-        struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
-
-        cc->rt = runtime_acquire();
-        smfi_setpriv(ctx, cc);
+    for (size_t b = 0; b < HDR_BUCKETS; b++)
+        for (struct hdr_count *c = cc->msg.hcount[b], *n; c; c = n) {
+            n = c->next;
+            free(c);
+        }
+    for (size_t i = 0; i < milter_app.nmods; i++)
+        slot_msg_free(cc, i);
+    free(m->qid);
+    free(m->from);
+    for (size_t i = 0; i < m->nrcpts; i++)
+        free(m->rcpts[i]);
+    free(m->rcpts);
+    free(m->auth_user);
+    for (size_t i = 0; i < m->nhdrs; i++) {
+        free(m->hdrs[i].name);
+        free(m->hdrs[i].value);
     }
-    return SMFIS_CONTINUE;
+    free(m->hdrs);
+    strbuf_free(&m->raw);
+    mime_tree_free(m->mime);
+    memset(&cc->msg, 0, sizeof(cc->msg));
+}
+
+struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg)
+{
+    struct mod_ctx x;
+
+    memset(&x, 0, sizeof(x));
+    x.mod = milter_app.mods[i];
+    x.state = cc->rt->state[i];
+    x.env = &cc->rt->env;
+    x.conn = &cc->conn;
+    x.conn_data = &cc->slot[i].conn_data;
+    if (in_msg) {
+        x.msg = &cc->msg.m;
+        x.msg_data = &cc->slot[i].msg_data;
+        x.res = &cc->slot[i].mres;
+    } else {
+        x.res = &cc->slot[i].cres;
+    }
+    return x;
+}
+
+/* The queue ID, when the MTA has given it (Postfix: from RCPT on). */
+static void take_qid(SMFICTX *ctx, struct conn_ctx *cc)
+{
+    const char *qid = smfi_getsymval(ctx, "i");
+    struct sl_msg *m = &cc->msg.m;
+
+    if (qid == NULL || *qid == '\0' || !cc->msg.active ||
+        (m->qid && strcmp(m->qid, qid) == 0))
+        return;
+    free(m->qid);
+    m->qid = xstrdup(qid);
+    for (size_t i = 0; i < milter_app.nmods; i++)
+        result_set_qid(&cc->slot[i].mres, qid);
+}
+
+/* Run one stage for every module in order; the first refusal answers. */
+static sfsistat run_stage(SMFICTX *ctx, struct conn_ctx *cc, enum stage s,
+                          const char *rcpt)
+{
+    int in_msg = s >= ST_MAIL;
+
+    if (cc->rt->env.cfg == NULL)
+        return SMFIS_TEMPFAIL;
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+        enum mod_rc (*fn)(struct mod_ctx *) = stage_fn(m, s);
+        struct mod_ctx x;
+        enum mod_rc rc;
+        const char *action;
+        sfsistat st;
+
+        if (fn == NULL)
+            continue;
+        x = milter_mod_ctx(cc, i, in_msg);
+        x.rcpt = rcpt;
+        rc = fn(&x);
+        if (rc == MOD_ERROR)
+            rc = mod_on_error(&x, x.out.reason);
+        if (rc == MOD_CONTINUE)
+            continue;
+        if (rc == MOD_DISCARD && !in_msg)
+            rc = MOD_REJECT; /* nothing to discard before MAIL FROM */
+        action = rc == MOD_REJECT     ? "reject"
+                 : rc == MOD_TEMPFAIL ? "tempfail"
+                                      : "discard";
+        st = rc == MOD_REJECT     ? SMFIS_REJECT
+             : rc == MOD_TEMPFAIL ? SMFIS_TEMPFAIL
+                                  : SMFIS_DISCARD;
+        if (rc != MOD_DISCARD && x.out.reply.rcode[0] &&
+            milter_reply(ctx, mod_qid(&x), &x.out.reply) < 0)
+            st = SMFIS_TEMPFAIL;
+        milter_log_refusal(cc, m->name, action, x.res,
+                           x.out.reason ? x.out.reason : x.out.reply.text,
+                           rcpt);
+        return st;
+    }
+    return (cc->nr_flags & stage_nr[s]) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static char *macro_dup(SMFICTX *ctx, const char *name)
+{
+    const char *v = smfi_getsymval(ctx, (char *)name);
+
+    return v && *v ? xstrdup(v) : NULL;
+}
+
+static void set_str(char **dst, char *v)
+{
+    free(*dst);
+    *dst = v;
+}
+
+static int sockaddr_port(const _SOCK_ADDR *sa)
+{
+    if (sa == NULL)
+        return 0;
+    if (sa->sa_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    if (sa->sa_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    return 0;
+}
+
+static char *client_addr_of(SMFICTX *ctx, const char *host)
+{
+    const char *addr = smfi_getsymval(ctx, "{client_addr}");
+    const char *e;
+
+    if (addr != NULL)
+        return xstrdup(addr);
+    if (host && host[0] == '[' && (e = strchr(host, ']')) != NULL)
+        return xstrndup(host + 1, (size_t)(e - host - 1));
+    return xstrdup("");
 }
 
 static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
     struct conn_ctx *cc = cctx(ctx);
-    const char *addr = smfi_getsymval(ctx, "{client_addr}");
-    sfsistat st = SMFIS_CONTINUE;
+    struct sl_conn *c;
+    char *ip;
 
-    if (cc == NULL) { /* no negotiation callback (should not happen) */
-        cc = xcalloc(1, sizeof(*cc));
-        cc->rt = runtime_acquire();
-        smfi_setpriv(ctx, cc);
-    }
-    free(cc->conn.client_name);
-    free(cc->conn.client_addr);
-    cc->conn.client_name = xstrdup(host ? host : "unknown");
-    if (addr == NULL && host && host[0] == '[') {
-        const char *e = strchr(host, ']');
-
-        cc->conn.client_addr =
-            xstrndup(host + 1, e ? (size_t)(e - host - 1) : strlen(host + 1));
-    } else {
-        cc->conn.client_addr = xstrdup(addr ? addr : "");
-    }
-    for (size_t i = 0; i < milter_app.nmods; i++) {
-        const struct module *m = milter_app.mods[i];
-        struct mod_out out = {0};
-
-        if (m->connect &&
-            answer(ctx, m, m->connect(cc->rt->state[i], &cc->conn, &out),
-                   &out, &st))
-            return st;
-    }
-    return noreply(SMFIP_NR_CONN);
+    if (cc == NULL) /* no negotiation callback (should not happen) */
+        return SMFIS_TEMPFAIL;
+    c = &cc->conn;
+    ip = client_addr_of(ctx, host);
+    /* "IPv6:2001:db8::1" (Sendmail's form) is just the address. */
+    if (str_ncasecmp(ip, "IPv6:", 5) == 0)
+        memmove(ip, ip + 5, strlen(ip + 5) + 1);
+    set_str(&c->client_addr, ip);
+    set_str(&c->client_name, xstrdup(host ? host : "unknown"));
+    set_str(&c->client_ptr, macro_dup(ctx, "{client_ptr}"));
+    set_str(&c->mta_name, macro_dup(ctx, "j"));
+    set_str(&c->daemon_name, macro_dup(ctx, "{daemon_name}"));
+    set_str(&c->daemon_addr, macro_dup(ctx, "{daemon_addr}"));
+    if (c->daemon_addr == NULL)
+        set_str(&c->daemon_addr, macro_dup(ctx, "{if_addr}"));
+    c->client_port = sockaddr_port(sa);
+    c->dns_budget = deadline_in(cc->rt->cc->dns_budget);
+    return run_stage(ctx, cc, ST_CONNECT, NULL);
 }
 
 static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 {
     struct conn_ctx *cc = cctx(ctx);
-    sfsistat st = SMFIS_CONTINUE;
+    struct sl_conn *c;
 
     if (cc == NULL)
         return SMFIS_TEMPFAIL;
-    free(cc->conn.helo);
-    cc->conn.helo = xstrdup(helo ? helo : "");
-    for (size_t i = 0; i < milter_app.nmods; i++) {
-        const struct module *m = milter_app.mods[i];
-        struct mod_out out = {0};
-
-        if (m->helo &&
-            answer(ctx, m, m->helo(cc->rt->state[i], &cc->conn, &out), &out,
-                   &st))
-            return st;
-    }
-    return noreply(SMFIP_NR_HELO);
+    c = &cc->conn;
+    set_str(&c->helo, xstrdup(helo ? helo : ""));
+    set_str(&c->tls_version, macro_dup(ctx, "{tls_version}"));
+    set_str(&c->cipher, macro_dup(ctx, "{cipher}"));
+    set_str(&c->cert_subject, macro_dup(ctx, "{cert_subject}"));
+    return run_stage(ctx, cc, ST_HELO, NULL);
 }
 
 static char *strip_brackets(const char *a)
@@ -194,105 +288,124 @@ static char *strip_brackets(const char *a)
     return xstrndup(a, n);
 }
 
+/* A new message: reset the old one, start from the connection's results. */
+static void msg_start(SMFICTX *ctx, struct conn_ctx *cc, const char *from)
+{
+    struct sl_msg *m = &cc->msg.m;
+    struct sl_conn *c = &cc->conn;
+
+    msg_reset(cc);
+    cc->msg.active = 1;
+    m->conn = c;
+    m->qid = xstrdup("NOQUEUE");
+    m->from = strip_brackets(from);
+    set_str(&c->auth_user, macro_dup(ctx, "{auth_authen}"));
+    set_str(&c->auth_type, macro_dup(ctx, "{auth_type}"));
+    m->auth_user = c->auth_user ? xstrdup(c->auth_user) : NULL;
+    m->dns_budget = deadline_in(cc->rt->cc->dns_budget);
+    if (cc->events & MOD_EV_BODY)
+        strbuf_init(&m->raw, (size_t)cc->rt->cc->message_buffer_limit);
+    for (size_t i = 0; i < milter_app.nmods; i++)
+        result_copy(&cc->slot[i].mres, &cc->slot[i].cres);
+    take_qid(ctx, cc);
+}
+
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
     struct conn_ctx *cc = cctx(ctx);
-    const char *auth = smfi_getsymval(ctx, "{auth_authen}");
-    sfsistat st = SMFIS_CONTINUE;
 
     if (cc == NULL)
         return SMFIS_TEMPFAIL;
-    /* A new message; the connection keeps its configuration snapshot. */
-    msg_reset(&cc->msg);
-    cc->msg.m.conn = &cc->conn;
-    cc->msg.m.qid = xstrdup("NOQUEUE");
-    cc->msg.m.from = strip_brackets(argv[0]);
-    cc->msg.m.auth_user = auth ? xstrdup(auth) : NULL;
-    strbuf_init(&cc->msg.m.raw, (size_t)cc->rt->cc->message_buffer_limit);
-    for (size_t i = 0; i < milter_app.nmods; i++) {
-        const struct module *m = milter_app.mods[i];
-        struct mod_out out = {0};
-
-        if (m->mail && answer(ctx, m, m->mail(cc->rt->state[i], &cc->msg.m,
-                                              &out),
-                              &out, &st))
-            return st;
-    }
-    return noreply(SMFIP_NR_MAIL);
+    msg_start(ctx, cc, argv[0]);
+    return run_stage(ctx, cc, ST_MAIL, NULL);
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct conn_ctx *cc = cctx(ctx);
     struct sl_msg *m;
-    sfsistat st = SMFIS_CONTINUE;
+    sfsistat st;
     char *rcpt;
 
-    if (cc == NULL)
+    if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
     m = &cc->msg.m;
+    take_qid(ctx, cc);
     rcpt = strip_brackets(argv[0]);
-    for (size_t i = 0; i < milter_app.nmods; i++) {
-        const struct module *mod = milter_app.mods[i];
-        struct mod_out out = {0};
-
-        if (mod->rcpt &&
-            answer(ctx, mod, mod->rcpt(cc->rt->state[i], m, rcpt, &out),
-                   &out, &st)) {
-            free(rcpt);
-            return st;
-        }
+    st = run_stage(ctx, cc, ST_RCPT, rcpt);
+    if (st != SMFIS_CONTINUE && st != SMFIS_NOREPLY) {
+        free(rcpt);
+        return st;
     }
     m->rcpts = xrealloc(m->rcpts, (m->nrcpts + 1) * sizeof(char *));
     m->rcpts[m->nrcpts++] = rcpt;
-    return noreply(SMFIP_NR_RCPT);
+    return st;
 }
 
-static void note_header(struct msg_ctx *mc, const char *name,
+static sfsistat cb_data(SMFICTX *ctx)
+{
+    struct conn_ctx *cc = cctx(ctx);
+
+    if (cc == NULL || !cc->msg.active)
+        return SMFIS_TEMPFAIL;
+    take_qid(ctx, cc);
+    return SMFIS_CONTINUE;
+}
+
+/* Keep one header: in the list and in raw, within the header bounds. */
+static void keep_header(struct conn_ctx *cc, const char *name,
                         const char *value)
 {
+    struct sl_msg *m = &cc->msg.m;
+    const struct common_conf *c = cc->rt->cc;
+    size_t line = strlen(name) + strlen(value) + 4;
     const char *v = value;
+    struct sl_header *h;
 
+    m->hdr_lines++;
+    m->hdr_bytes += line;
+    m->size += line;
+    if ((long long)m->hdr_lines > c->max_header_lines ||
+        (long long)m->hdr_bytes > c->max_header_bytes)
+        m->hdr_over = 1;
+    if (m->hdr_over)
+        return;
     while (*v == ' ' || *v == '\t')
         v++;
-    if (strcasecmp(name, RESULT_HEADER) == 0) {
-        mc->results =
-            xrealloc(mc->results, (mc->nresults + 1) * sizeof(char *));
-        mc->results[mc->nresults++] = xstrdup(v);
-    } else if (strcasecmp(name, "X-Sluice-Verdict") == 0) {
-        mc->nverdict++;
-    } else if (strcasecmp(name, "X-Spam-Flag") == 0) {
-        mc->nspamflag++;
-    } else if (strcasecmp(name, "X-Spam-Status") == 0) {
-        mc->nspamstatus++;
-    } else if (strcasecmp(name, "Subject") == 0 && mc->subject == NULL) {
-        mc->subject = xstrdup(v);
+    if (cc->events & MOD_EV_HEADER) {
+        if ((m->nhdrs & (m->nhdrs - 1)) == 0) /* 0, 1, 2, 4, 8... */
+            m->hdrs = xrealloc(m->hdrs, (m->nhdrs ? 2 * m->nhdrs : 1) *
+                                            sizeof(*m->hdrs));
+        h = &m->hdrs[m->nhdrs];
+        h->name = xstrdup(name);
+        h->value = xstrdup(v);
+        h->index = hdr_next_index(&cc->msg, name);
+        m->nhdrs++;
+    }
+    if (cc->events & MOD_EV_BODY) {
+        strbuf_puts(&m->raw, name);
+        strbuf_puts(&m->raw, cc->leadspc ? ":" : ": ");
+        strbuf_puts(&m->raw, value);
+        strbuf_puts(&m->raw, "\r\n");
+        if (m->raw.over)
+            m->truncated = 1;
     }
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn_ctx *cc = cctx(ctx);
-    struct sl_msg *m;
-    size_t before;
 
-    if (cc == NULL)
+    if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
-    m = &cc->msg.m;
-    note_header(&cc->msg, name, value);
-    before = m->raw.len;
-    strbuf_puts(&m->raw, name);
-    strbuf_puts(&m->raw, leadspc ? ":" : ": ");
-    strbuf_puts(&m->raw, value);
-    strbuf_puts(&m->raw, "\r\n");
-    m->size += m->raw.len - before;
-    if (m->raw.over)
-        m->truncated = 1;
-    return noreply(SMFIP_NR_HDR);
+    keep_header(cc, name, value ? value : "");
+    return (cc->nr_flags & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-static void start_body(struct sl_msg *m, struct msg_ctx *mc)
+static void start_body(struct msg_ctx *mc)
 {
+    struct sl_msg *m = &mc->m;
+
     if (mc->in_body)
         return;
     mc->in_body = 1;
@@ -306,19 +419,16 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
     struct conn_ctx *cc = cctx(ctx);
     struct sl_msg *m;
 
-    if (cc == NULL)
+    if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
     m = &cc->msg.m;
-    start_body(m, &cc->msg);
-    if (strbuf_append(&m->raw, data, len) < 0)
-        m->truncated = 1;
+    if (cc->events & MOD_EV_BODY) {
+        start_body(&cc->msg);
+        if (strbuf_append(&m->raw, data, len) < 0)
+            m->truncated = 1;
+    }
     m->size += len;
-    return noreply(SMFIP_NR_BODY);
-}
-
-static sfsistat cb_data(SMFICTX *ctx)
-{
-    return SMFIS_CONTINUE;
+    return (cc->nr_flags & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -326,11 +436,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
     struct conn_ctx *cc = cctx(ctx);
     sfsistat st;
 
-    if (cc == NULL)
+    if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
-    start_body(&cc->msg.m, &cc->msg);
+    if (cc->events & MOD_EV_BODY)
+        start_body(&cc->msg);
+    take_qid(ctx, cc);
     st = milter_eom(ctx);
-    msg_reset(&cc->msg);
+    msg_reset(cc);
     return st;
 }
 
@@ -339,31 +451,54 @@ static sfsistat cb_abort(SMFICTX *ctx)
     struct conn_ctx *cc = cctx(ctx);
 
     if (cc)
-        msg_reset(&cc->msg);
+        msg_reset(cc);
     return SMFIS_CONTINUE;
 }
 
 static sfsistat cb_close(SMFICTX *ctx)
 {
     struct conn_ctx *cc = cctx(ctx);
+    struct sl_conn *c;
 
     if (cc == NULL)
         return SMFIS_CONTINUE;
-    msg_reset(&cc->msg);
+    c = &cc->conn;
+    msg_reset(cc);
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+
+        if (cc->slot[i].conn_data != NULL && m->conn_free != NULL)
+            m->conn_free(cc->rt->state[i], cc->slot[i].conn_data);
+        result_free(&cc->slot[i].cres);
+    }
     runtime_release(cc->rt);
-    free(cc->conn.client_addr);
-    free(cc->conn.client_name);
-    free(cc->conn.helo);
+    free(c->client_addr);
+    free(c->client_name);
+    free(c->client_ptr);
+    free(c->helo);
+    free(c->mta_name);
+    free(c->daemon_name);
+    free(c->daemon_addr);
+    free(c->tls_version);
+    free(c->cipher);
+    free(c->cert_subject);
+    free(c->auth_type);
+    free(c->auth_user);
     free(cc);
     smfi_setpriv(ctx, NULL);
     return SMFIS_CONTINUE;
 }
 
+extern sfsistat milter_negotiate(SMFICTX *, unsigned long, unsigned long,
+                                 unsigned long, unsigned long,
+                                 unsigned long *, unsigned long *,
+                                 unsigned long *, unsigned long *);
+
 struct smfiDesc milter_desc = {
     .xxfi_name = "sluice",
     .xxfi_version = SMFI_VERSION,
     .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
-                  SMFIF_QUARANTINE,
+                  SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
     .xxfi_connect = cb_connect,
     .xxfi_helo = cb_helo,
     .xxfi_envfrom = cb_envfrom,
@@ -376,5 +511,5 @@ struct smfiDesc milter_desc = {
     .xxfi_close = cb_close,
     .xxfi_unknown = NULL,
     .xxfi_data = cb_data,
-    .xxfi_negotiate = cb_negotiate,
+    .xxfi_negotiate = milter_negotiate,
 };

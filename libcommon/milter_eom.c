@@ -1,15 +1,23 @@
 /*
  * milter_eom - end of message: run the modules, pass results, enforce.
  *
- * milter_eom() runs every module's eom in chain order on the buffered
- * message.  A module may refuse at once (its rule says reject); else
- * its findings become a struct result.  A milter that does not enforce
- * adds its signed X-Sluice-Result header and lets the message go on.
- * The enforcer trusts only results whose signature and queue ID verify
- * (the others are removed and cost SLUICE_FORGED_RESULT), removes
- * inbound X-Sluice-Verdict (and X-Spam-*) headers, decides with
- * verdict_decide() and takes the one final action.  Ownership: all
- * results and edits are local to one call.
+ * milter_eom() refuses a message whose header is over [common]
+ * max_header_lines/max_header_bytes (552 5.3.4), then runs every
+ * module's eom in chain order on the buffered message.  A module may
+ * refuse at once (its rule says reject), or fail (the on_error path);
+ * else its findings stay in its result and its edits are applied.  A
+ * milter that does not enforce adds its signed X-Sluice-Result header
+ * and lets the message go on.  The enforcer trusts only results whose
+ * signature and queue ID verify (the others are removed and cost
+ * SLUICE_FORGED_RESULT), removes inbound X-Sluice-Verdict (and X-Spam-*)
+ * headers, decides with verdict_decide() and takes the one final action.
+ *
+ * Every call that changes the message at the MTA is checked: when one
+ * fails, the message is temporarily refused (4xx, logged with the queue
+ * ID), never delivered without the change.
+ *
+ * Ownership: results live in the connection's module slots (reset with
+ * the message); edits and verified header results are local to one call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +25,24 @@
 
 #include "log.h"
 #include "milter_int.h"
+#include "mime.h"
 #include "util.h"
 #include "verdict.h"
 
-struct eom_run {
-    SMFICTX *ctx;
-    struct conn_ctx *cc;
-    struct sl_msg *m;
-    struct result res[MILTER_MAX_MODS]; /* this process's modules */
-    size_t nres;
-    struct result hres[MILTER_MAX_MODS]; /* verified from headers */
-    size_t nhres;
-    struct result core; /* SLUICE_* symbols of the enforcer itself */
-};
-
-static const char *first_rcpt(const struct sl_msg *m)
+const char *eom_first_rcpt(const struct sl_msg *m)
 {
     return m->nrcpts ? m->rcpts[0] : "";
+}
+
+void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
+               const struct reply_arg *args, size_t nargs)
+{
+    struct mod_out out;
+
+    memset(&out, 0, sizeof(out));
+    mod_reply(&out, er->cc->rt->cfg, eom_first_rcpt(er->m), reason, args,
+              nargs);
+    *r = out.reply;
 }
 
 static char *rcpt_list(const struct sl_msg *m)
@@ -49,7 +58,48 @@ static char *rcpt_list(const struct sl_msg *m)
     return strbuf_detach(&b);
 }
 
-static void summary(struct eom_run *er, const char *milter,
+void milter_log_refusal(struct conn_ctx *cc, const char *milter,
+                        const char *action, const struct result *res,
+                        const char *reason, const char *rcpt)
+{
+    struct sl_msg *m = &cc->msg.m;
+    char *syms = res ? result_symbols_str(res) : xstrdup("");
+    char *rcpts = rcpt ? xstrdup(rcpt) : rcpt_list(m);
+
+    log_summary(cc->msg.active ? m->qid : "NOQUEUE", milter, action,
+                res ? result_score(res) : 0, syms, reason,
+                cc->conn.client_addr, cc->msg.active ? m->from : NULL, rcpts);
+    free(rcpts);
+    free(syms);
+}
+
+int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r)
+{
+    if (smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
+                      (char *)r->text) == MI_SUCCESS)
+        return 0;
+    log_err(qid, "the MTA refused the reply \"%s %s %s\": the message is "
+                 "temporarily refused instead",
+            r->rcode, r->xcode, r->text);
+    return -1;
+}
+
+/* Check one MTA call; on failure log and mark the message. */
+int eom_mta_ok(struct eom_run *er, int rc, const char *what,
+                  const char *name)
+{
+    if (rc == MI_SUCCESS)
+        return 1;
+    if (!er->failed)
+        log_err(er->m->qid,
+                "the MTA refused to %s %s: the message is temporarily "
+                "refused, not delivered without the change",
+                what, name ? name : "");
+    er->failed = 1;
+    return 0;
+}
+
+void eom_summary(struct eom_run *er, const char *milter,
                     const char *action, double score, const char *symbols,
                     const char *reason)
 {
@@ -60,54 +110,106 @@ static void summary(struct eom_run *er, const char *milter,
     free(rcpts);
 }
 
-/* Apply a module's queued edits; in sluice-milter the next module sees
- * the new body. */
-static void apply_edits(struct eom_run *er, const struct sl_edits *ed)
+/* The header list follows the edits, for the modules after this one. */
+static void hdrs_apply(struct sl_msg *m, const struct sl_hdr_edit *h)
 {
+    size_t pos = m->nhdrs;
+    int count = sl_msg_header_count(m, h->name);
+
+    if (h->op == SL_HDR_CHANGE) {
+        for (size_t i = 0; i < m->nhdrs; i++) {
+            struct sl_header *x = &m->hdrs[i];
+
+            if (x->index != h->index || str_casecmp(x->name, h->name) != 0)
+                continue;
+            if (h->value != NULL) {
+                free(x->value);
+                x->value = xstrdup(h->value);
+                return;
+            }
+            free(x->name);
+            free(x->value);
+            memmove(x, x + 1, (m->nhdrs - i - 1) * sizeof(*x));
+            m->nhdrs--;
+            for (size_t j = i; j < m->nhdrs; j++)
+                if (str_casecmp(m->hdrs[j].name, h->name) == 0)
+                    m->hdrs[j].index--;
+            return;
+        }
+        return;
+    }
+    if (h->op == SL_HDR_INSERT && (size_t)h->index < m->nhdrs)
+        pos = (size_t)h->index;
+    m->hdrs = xrealloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
+    memmove(&m->hdrs[pos + 1], &m->hdrs[pos],
+            (m->nhdrs - pos) * sizeof(*m->hdrs));
+    m->hdrs[pos].name = xstrdup(h->name);
+    m->hdrs[pos].value = xstrdup(h->value ? h->value : "");
+    m->nhdrs++;
+    /* Renumber this name in list order. */
+    count = 0;
+    for (size_t j = 0; j < m->nhdrs; j++)
+        if (str_casecmp(m->hdrs[j].name, h->name) == 0)
+            m->hdrs[j].index = ++count;
+}
+
+/* Apply a module's queued edits at the MTA; the modules after it see
+ * the new header list and body.  0, or -1 when the MTA refused one. */
+static int apply_edits(struct eom_run *er, const struct sl_edits *ed)
+{
+    struct sl_msg *m = er->m;
+
     for (size_t i = 0; i < ed->nhdr; i++) {
         const struct sl_hdr_edit *h = &ed->hdr[i];
+        int rc;
 
-        if (h->index == 0)
-            smfi_addheader(er->ctx, h->name, h->value);
+        if (h->op == SL_HDR_ADD)
+            rc = smfi_addheader(er->ctx, h->name, h->value);
+        else if (h->op == SL_HDR_INSERT)
+            rc = smfi_insheader(er->ctx, h->index, h->name, h->value);
         else
-            smfi_chgheader(er->ctx, h->name, h->index, h->value);
+            rc = smfi_chgheader(er->ctx, h->name, h->index, h->value);
+        if (!eom_mta_ok(er, rc, h->value ? "set header" : "delete header",
+                    h->name))
+            return -1;
+        hdrs_apply(m, h);
     }
     if (ed->body == NULL)
-        return;
-    smfi_replacebody(er->ctx, (unsigned char *)ed->body, (int)ed->body_len);
-    er->m->raw.len = er->m->body_off;
-    er->m->raw.over = 0;
-    strbuf_append(&er->m->raw, ed->body, ed->body_len);
+        return 0;
+    if (!eom_mta_ok(er,
+                smfi_replacebody(er->ctx, (unsigned char *)ed->body,
+                                 (int)ed->body_len),
+                "replace the body of the message", NULL))
+        return -1;
+    m->raw.len = m->body_off;
+    m->raw.over = 0;
+    strbuf_append(&m->raw, ed->body, ed->body_len);
+    mime_tree_free(m->mime);
+    m->mime = NULL;
+    m->mime_tried = 0;
+    return 0;
+}
+
+/* The message is temporarily refused because the MTA refused a change. */
+sfsistat eom_mta_failed(struct eom_run *er, const char *milter)
+{
+    struct reply r;
+
+    eom_reply(er, &r, "tempfail", NULL, 0);
+    milter_reply(er->ctx, er->m->qid, &r);
+    eom_summary(er, milter, "tempfail", 0, "", "the MTA refused a change");
+    return SMFIS_TEMPFAIL;
 }
 
 /* A module refused or failed: answer now.  Returns the libmilter status. */
 static sfsistat refuse(struct eom_run *er, const struct module *mod,
-                       size_t i, enum mod_rc rc, struct mod_out *out)
+                       const struct result *res, enum mod_rc rc,
+                       const struct mod_out *out)
 {
-    const struct mod_conf *mc = cfg_section(er->cc->rt->cfg, mod->name);
-    char *syms = result_symbols_str(&er->res[i]);
+    char *syms = result_symbols_str(res);
     const char *action = "reject";
     sfsistat st = SMFIS_REJECT;
 
-    if (rc == MOD_ERROR) {
-        int oe = mc ? mc->on_error : ON_ERROR_TEMPFAIL;
-
-        log_warn(er->m->qid, "%s: check could not run: %s", mod->name,
-                 out->reason ? out->reason : "unknown error");
-        if (oe == ON_ERROR_ACCEPT) {
-            free(syms);
-            return SMFIS_CONTINUE; /* caller goes on as if clean */
-        }
-        if (oe == ON_ERROR_TEMPFAIL) {
-            mod_reply(out, er->cc->rt->cfg, first_rcpt(er->m), "tempfail",
-                      NULL, 0);
-            rc = MOD_TEMPFAIL;
-        } else {
-            mod_reply(out, er->cc->rt->cfg, first_rcpt(er->m), "policy",
-                      NULL, 0);
-            rc = MOD_REJECT;
-        }
-    }
     if (rc == MOD_TEMPFAIL) {
         action = "tempfail";
         st = SMFIS_TEMPFAIL;
@@ -115,194 +217,124 @@ static sfsistat refuse(struct eom_run *er, const struct module *mod,
         action = "discard";
         st = SMFIS_DISCARD;
     }
-    if (rc != MOD_DISCARD && out->reply.rcode[0])
-        milter_reply(er->ctx, &out->reply);
-    summary(er, mod->name, action, result_score(&er->res[i]), syms,
+    if (rc != MOD_DISCARD && out->reply.rcode[0] &&
+        milter_reply(er->ctx, er->m->qid, &out->reply) < 0)
+        st = SMFIS_TEMPFAIL;
+    eom_summary(er, mod->name, action, result_score(res), syms,
             out->reason ? out->reason : out->reply.text);
     free(syms);
     return st;
 }
 
-/* Verify the X-Sluice-Result headers; remove the untrustworthy ones. */
-static void trust_headers(struct eom_run *er)
+/* The header is over the bounds: 552 5.3.4 before any module runs. */
+static sfsistat refuse_headers(struct eom_run *er)
 {
-    struct msg_ctx *mc = &er->cc->msg;
-    struct runtime *rt = er->cc->rt;
-    const struct secret *prev = rt->prev.key ? &rt->prev : NULL;
-    char *bad = xcalloc(mc->nresults + 1, 1);
+    const struct common_conf *c = er->cc->rt->cc;
+    struct reply r;
+    char limit[64];
+    struct reply_arg arg = {"limit", limit};
+    const char *why;
 
-    for (size_t i = 0; i < mc->nresults; i++) {
-        struct result r;
-        const char *why = NULL;
-
-        if (result_verify(mc->results[i], er->m->qid, &rt->cur, prev, &r,
-                          &why) == 0) {
-            if (er->nhres < MILTER_MAX_MODS) {
-                er->hres[er->nhres++] = r;
-                continue;
-            }
-            result_free(&r);
-            why = "too many results";
-        }
-        bad[i] = 1;
-        log_warn(er->m->qid, "untrusted %s header removed (%s): %.120s",
-                 RESULT_HEADER, why, mc->results[i]);
-        result_add(&er->core, "SLUICE_FORGED_RESULT",
-                   rt->cc->forged_result_score, why);
+    if ((long long)er->m->hdr_lines > c->max_header_lines) {
+        snprintf(limit, sizeof(limit), "%lld header lines",
+                 c->max_header_lines);
+        why = "too many header lines";
+    } else {
+        snprintf(limit, sizeof(limit), "%lld bytes of header",
+                 c->max_header_bytes);
+        why = "header too big";
     }
-    /* Remove from the last index down, so the indexes stay valid. */
-    for (size_t i = mc->nresults; i > 0; i--)
-        if (bad[i - 1])
-            smfi_chgheader(er->ctx, RESULT_HEADER, (int)i, NULL);
-    free(bad);
-}
-
-static void remove_all(SMFICTX *ctx, const char *name, int n)
-{
-    for (int i = n; i > 0; i--)
-        smfi_chgheader(ctx, (char *)name, i, NULL);
-}
-
-static sfsistat enforce(struct eom_run *er)
-{
-    struct runtime *rt = er->cc->rt;
-    const struct result *all[2 * MILTER_MAX_MODS + 1];
-    struct verdict_conf vc;
-    struct verdict v;
-    struct mod_out out = {0};
-    sfsistat st = SMFIS_CONTINUE;
-    char *hdr;
-    size_t n = 0;
-
-    trust_headers(er);
-    remove_all(er->ctx, "X-Sluice-Verdict", er->cc->msg.nverdict);
-    if (rt->cc->spam_headers) {
-        remove_all(er->ctx, "X-Spam-Flag", er->cc->msg.nspamflag);
-        remove_all(er->ctx, "X-Spam-Status", er->cc->msg.nspamstatus);
+    eom_reply(er, &r, "too_many_headers", &arg, 1);
+    log_warn(er->m->qid, "%s: %zu lines, %zu bytes", why, er->m->hdr_lines,
+             er->m->hdr_bytes);
+    if (milter_reply(er->ctx, er->m->qid, &r) < 0) {
+        eom_summary(er, "sluice", "tempfail", 0, "", why);
+        return SMFIS_TEMPFAIL;
     }
-    for (size_t i = 0; i < er->nhres; i++)
-        all[n++] = &er->hres[i];
-    for (size_t i = 0; i < er->nres; i++)
-        all[n++] = &er->res[i];
-    if (er->core.n)
-        all[n++] = &er->core;
-    common_verdict_conf(rt->cc, &vc);
-    verdict_decide(&vc, all, n, &v);
-    hdr = verdict_header(&v);
-    switch (v.action) {
-    case ACT_GREYLIST:
-    case ACT_REJECT: {
-        char *lower = v.forced_by ? str_lower(xstrdup(v.forced_by)) : NULL;
-        const char *reason = v.action == ACT_GREYLIST ? "greylist"
-                             : lower && reply_known(lower) ? lower
-                                                           : "policy";
-        struct reply_arg args[] = {{"file", v.reason_detail},
-                                   {"rule", v.forced_by}};
-
-        mod_reply(&out, rt->cfg, first_rcpt(er->m), reason, args, 2);
-        milter_reply(er->ctx, &out.reply);
-        st = v.action == ACT_GREYLIST ? SMFIS_TEMPFAIL : SMFIS_REJECT;
-        free(lower);
-        break;
-    }
-    case ACT_DISCARD:
-        st = SMFIS_DISCARD;
-        break;
-    default:
-        smfi_addheader(er->ctx, "X-Sluice-Verdict", hdr);
-        if (rt->cc->spam_headers) {
-            char *ss = verdict_spam_status(&v, vc.add_header);
-
-            smfi_addheader(er->ctx, "X-Spam-Flag",
-                           v.action >= ACT_ADD_HEADER ? "YES" : "NO");
-            smfi_addheader(er->ctx, "X-Spam-Status", ss);
-            free(ss);
-        }
-        if (v.action == ACT_REWRITE_SUBJECT) {
-            char *s = xasprintf("%s %s", rt->cc->subject_tag,
-                                er->cc->msg.subject ? er->cc->msg.subject
-                                                    : "");
-
-            if (er->cc->msg.subject)
-                smfi_chgheader(er->ctx, "Subject", 1, s);
-            else
-                smfi_addheader(er->ctx, "Subject", s);
-            free(s);
-        }
-        if (v.action == ACT_QUARANTINE)
-            smfi_quarantine(er->ctx, hdr);
-    }
-    summary(er, milter_app.allinone ? "sluice" : milter_app.mods[0]->name,
-            action_name(v.action), v.score, v.symbols,
-            st == SMFIS_CONTINUE ? NULL : out.reply.text);
-    free(hdr);
-    verdict_free(&v);
-    return st;
-}
-
-/* Add this milter's signed result (chained deployment). */
-static void add_result_header(struct eom_run *er, const struct result *r)
-{
-    char *h = result_format(r, &er->cc->rt->cur);
-
-    smfi_addheader(er->ctx, RESULT_HEADER, h);
-    free(h);
+    eom_summary(er, "sluice", "reject", 0, "", why);
+    return SMFIS_REJECT;
 }
 
 static void eom_cleanup(struct eom_run *er)
 {
-    for (size_t i = 0; i < er->nres; i++)
-        result_free(&er->res[i]);
     for (size_t i = 0; i < er->nhres; i++)
         result_free(&er->hres[i]);
     result_free(&er->core);
 }
 
-sfsistat milter_eom(SMFICTX *ctx)
+/* Add this milter's signed result (chained deployment); 0 or -1. */
+static int add_result_header(struct eom_run *er, const struct result *r)
 {
-    struct eom_run er;
-    const char *qid = smfi_getsymval(ctx, "i");
-    sfsistat st = SMFIS_CONTINUE;
+    char *h = result_format(r, &er->cc->rt->cur);
+    int ok = eom_mta_ok(er, smfi_addheader(er->ctx, RESULT_HEADER, h), "add",
+                    RESULT_HEADER);
 
-    memset(&er, 0, sizeof(er));
-    er.ctx = ctx;
-    er.cc = smfi_getpriv(ctx);
-    er.m = &er.cc->msg.m;
-    if (qid && *qid) {
-        free(er.m->qid);
-        er.m->qid = xstrdup(qid);
-    }
-    result_init(&er.core, "sluice", er.m->qid);
+    free(h);
+    return ok ? 0 : -1;
+}
+
+/* Run every module's eom; SMFIS_CONTINUE when all went on. */
+static sfsistat run_modules(struct eom_run *er)
+{
+    struct conn_ctx *cc = er->cc;
+
     for (size_t i = 0; i < milter_app.nmods; i++) {
         const struct module *mod = milter_app.mods[i];
         struct sl_edits ed = {0};
-        struct mod_out out = {0};
+        struct mod_ctx x = milter_mod_ctx(cc, i, 1);
         enum mod_rc rc = MOD_CONTINUE;
+        sfsistat st;
 
-        result_init(&er.res[i], mod->name, er.m->qid);
-        er.nres = i + 1;
+        x.ed = &ed;
         if (mod->eom)
-            rc = mod->eom(er.cc->rt->state[i], er.m, &er.res[i], &ed, &out);
-        if (rc != MOD_CONTINUE &&
-            (st = refuse(&er, mod, i, rc, &out)) != SMFIS_CONTINUE) {
+            rc = mod->eom(&x);
+        if (rc == MOD_ERROR)
+            rc = mod_on_error(&x, x.out.reason);
+        if (rc != MOD_CONTINUE) {
             sl_edits_free(&ed);
-            eom_cleanup(&er);
-            return st;
+            return refuse(er, mod, x.res, rc, &x.out);
         }
-        apply_edits(&er, &ed);
+        st = apply_edits(er, &ed) < 0 ? eom_mta_failed(er, mod->name)
+                                      : SMFIS_CONTINUE;
         sl_edits_free(&ed);
+        if (st != SMFIS_CONTINUE)
+            return st;
     }
-    if (!er.cc->rt->enforce) {
-        char *syms = result_symbols_str(&er.res[0]);
+    return SMFIS_CONTINUE;
+}
 
-        add_result_header(&er, &er.res[0]);
-        summary(&er, milter_app.mods[0]->name, "tag",
-                result_score(&er.res[0]), syms, NULL);
+sfsistat milter_eom(SMFICTX *ctx)
+{
+    struct eom_run er;
+    struct conn_ctx *cc = smfi_getpriv(ctx);
+    struct result *own;
+    sfsistat st;
+
+    memset(&er, 0, sizeof(er));
+    er.ctx = ctx;
+    er.cc = cc;
+    er.m = &cc->msg.m;
+    if (er.m->hdr_over)
+        return refuse_headers(&er);
+    result_init(&er.core, "sluice", er.m->qid);
+    if ((st = run_modules(&er)) != SMFIS_CONTINUE) {
+        eom_cleanup(&er);
+        return st;
+    }
+    own = &cc->slot[0].mres;
+    if (!cc->rt->enforce) {
+        char *syms = result_symbols_str(own);
+
+        if (add_result_header(&er, own) < 0)
+            st = eom_mta_failed(&er, milter_app.mods[0]->name);
+        else
+            eom_summary(&er, milter_app.mods[0]->name, "tag", result_score(own),
+                    syms, NULL);
         free(syms);
+    } else if (!milter_app.allinone && add_result_header(&er, own) < 0) {
+        st = eom_mta_failed(&er, milter_app.mods[0]->name);
     } else {
-        if (!milter_app.allinone)
-            add_result_header(&er, &er.res[0]);
-        st = enforce(&er);
+        st = milter_enforce(&er);
     }
     eom_cleanup(&er);
     return st;

@@ -1,14 +1,18 @@
 /*
- * milter_int.h - private to milter.c, milter_cb.c and milter_eom.c.
+ * milter_int.h - private to milter*.c.
  *
  * A struct runtime is one loaded configuration with every module's
- * state: built and validated completely before it is published, then
- * pinned by each message with runtime_acquire() and dropped with
+ * state and the shared services (struct sl_env): built and validated
+ * completely, started in the worker, then published; pinned by each
+ * milter connection with runtime_acquire() and dropped with
  * runtime_release(); the last release tears it down.
  *
- * struct conn_ctx is per SMTP connection (freed in close); its
- * struct msg_ctx is per message (reset by msg_reset() from both eom and
- * abort, and at the next MAIL FROM).
+ * struct conn_ctx is per milter connection (one SMTP session; freed in
+ * close).  It holds the flags negotiated with the MTA for this
+ * connection, the connection's macros (struct sl_conn), each module's
+ * slots (its per-connection and per-message data and its results), and
+ * the message (struct msg_ctx) reset by msg_reset() at MAIL FROM, at
+ * end of message, on abort and at close.
  */
 #ifndef SLUICE_MILTER_INT_H
 #define SLUICE_MILTER_INT_H
@@ -29,6 +33,11 @@ struct runtime {
     struct secret cur, prev;
     void *state[MILTER_MAX_MODS];
     int enforce;
+    struct sl_env env;
+    struct inside *inside;
+    struct milter_services *sv; /* NULL until runtime_start() */
+    unsigned events;            /* MOD_EV_* the glue needs from the MTA */
+    unsigned reply_events;
 };
 
 struct milter_app {
@@ -38,6 +47,7 @@ struct milter_app {
     int allinone;
     unsigned events;       /* union of the modules' MOD_EV_* */
     unsigned reply_events; /* union of the modules' reply_events */
+    unsigned needs;        /* union of the modules' MOD_NEED_* */
 };
 
 extern struct milter_app milter_app;
@@ -45,13 +55,30 @@ extern struct milter_app milter_app;
 struct runtime *runtime_acquire(void);
 void runtime_release(struct runtime *rt);
 
+/* milter_env.c: the worker's shared services (resolver, SPF, store),
+ * kept across reloads while their settings do not change. */
+int milter_services_attach(struct runtime *rt, const char **error_r);
+void milter_services_release(struct milter_services *sv);
+
+struct mod_slot {
+    void *conn_data;
+    void *msg_data;
+    struct result cres; /* findings at connect and HELO */
+    struct result mres; /* this message's findings */
+};
+
+/* How many headers of each name were kept (for sl_header.index). */
+#define HDR_BUCKETS 64
+struct hdr_count {
+    struct hdr_count *next;
+    int n;
+    char name[]; /* lower case */
+};
+
 struct msg_ctx {
     struct sl_msg m;
-    char **results; /* values of X-Sluice-Result headers, in order */
-    size_t nresults;
-    int nverdict;   /* X-Sluice-Verdict headers seen */
-    int nspamflag, nspamstatus;
-    char *subject;
+    struct hdr_count *hcount[HDR_BUCKETS];
+    int active;  /* between MAIL FROM and the end of the message */
     int in_body;
 };
 
@@ -59,11 +86,45 @@ struct conn_ctx {
     struct runtime *rt;
     struct sl_conn conn;
     struct msg_ctx msg;
+    struct mod_slot slot[MILTER_MAX_MODS];
+    unsigned nr_flags; /* SMFIP_NR_* agreed with the MTA */
+    int leadspc;       /* SMFIP_HDR_LEADSPC agreed */
+    unsigned events;   /* MOD_EV_* the MTA agreed to send */
+    int broken;        /* the MTA refused an action we need */
 };
 
-void msg_reset(struct msg_ctx *mc);
+/* One end of message (milter_eom.c, milter_enforce.c). */
+struct eom_run {
+    SMFICTX *ctx;
+    struct conn_ctx *cc;
+    struct sl_msg *m;
+    struct result hres[MILTER_MAX_MODS]; /* verified from headers */
+    size_t nhres;
+    struct result core; /* SLUICE_* symbols of the enforcer itself */
+    int failed;         /* an MTA call failed: tempfail */
+};
+
+sfsistat milter_enforce(struct eom_run *er);
+const char *eom_first_rcpt(const struct sl_msg *m);
+void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
+               const struct reply_arg *args, size_t nargs);
+/* 1 when rc is MI_SUCCESS; else logs, marks the message failed, 0. */
+int eom_mta_ok(struct eom_run *er, int rc, const char *what,
+               const char *name);
+sfsistat eom_mta_failed(struct eom_run *er, const char *milter);
+void eom_summary(struct eom_run *er, const char *milter, const char *action,
+                 double score, const char *symbols, const char *reason);
+
+void msg_reset(struct conn_ctx *cc);
+unsigned milter_answer_events(void);
+struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
 sfsistat milter_eom(SMFICTX *ctx);
-void milter_reply(SMFICTX *ctx, const struct reply *r);
+/* 0, or -1 (logged) when the MTA refused the reply. */
+int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r);
+/* Log one refusal before end of message (the summary line). */
+void milter_log_refusal(struct conn_ctx *cc, const char *milter,
+                        const char *action, const struct result *res,
+                        const char *reason, const char *rcpt);
 
 #endif

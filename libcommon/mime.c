@@ -24,6 +24,7 @@
 #include "mime.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -133,8 +134,8 @@ static void mime_leaf_data(struct walk *w, GByteArray *ba, struct mime_part *p)
     w->decoded += p->len;
 }
 
-static GMimeMessage *mime_parse(const char *raw, size_t len,
-                                GMimeStream **stream_r);
+static GMimeMessage *mime_gmime_parse(const char *raw, size_t len,
+                                      GMimeStream **stream_r);
 static void mime_object(struct walk *w, GMimeObject *obj, int depth,
                         int in_signed, ssize_t outer_start);
 
@@ -161,7 +162,7 @@ static int mime_encoded_message(struct walk *w, GByteArray *ba,
         w->hits |= MIME_HIT_DEPTH;
         return 0;
     }
-    msg = mime_parse((const char *)ba->data, ba->len, &stream);
+    msg = mime_gmime_parse((const char *)ba->data, ba->len, &stream);
     if (msg == NULL) {
         g_object_unref(stream);
         return 0;
@@ -292,8 +293,8 @@ static void mime_object(struct walk *w, GMimeObject *obj, int depth,
         mime_leaf(w, GMIME_PART(obj), depth, in_signed, outer_start);
 }
 
-static GMimeMessage *mime_parse(const char *raw, size_t len,
-                                GMimeStream **stream_r)
+static GMimeMessage *mime_gmime_parse(const char *raw, size_t len,
+                                      GMimeStream **stream_r)
 {
     GMimeParserOptions *opts = g_mime_parser_options_new();
     GMimeStream *stream;
@@ -332,7 +333,7 @@ int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
     w.raw = raw;
     w.raw_len = len;
 
-    msg = mime_parse(raw, len, &stream);
+    msg = mime_gmime_parse(raw, len, &stream);
     if (msg == NULL) {
         g_object_unref(stream);
         *error_r = "message could not be parsed";
@@ -543,4 +544,87 @@ int mime_top_multipart(const char *raw, size_t len, size_t *loose_r)
         *loose_r = mime_count_loose(raw, len, b);
     g_object_unref(ct);
     return yes;
+}
+
+/* The tree: one walk, every leaf copied out. */
+
+struct mime_collect {
+    struct mime_tree *t;
+    size_t cap;
+};
+
+static int mime_collect_cb(const struct mime_part *p, void *arg)
+{
+    struct mime_collect *c = arg;
+    struct mime_tree *t = c->t;
+    struct mime_part *q;
+    unsigned char *data;
+
+    if (t->nparts == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 8;
+        t->parts = xrealloc(t->parts, c->cap * sizeof(*t->parts));
+    }
+    q = &t->parts[t->nparts++];
+    *q = *p;
+    q->ctype = xstrdup(p->ctype);
+    q->filename = p->filename ? xstrdup(p->filename) : NULL;
+    q->charset = p->charset ? xstrdup(p->charset) : NULL;
+    data = xmalloc(p->len + 1);
+    memcpy(data, p->data, p->len);
+    data[p->len] = '\0';
+    q->data = data;
+    t->is_signed |= p->in_signed;
+    t->top_leaf |= p->depth == 0;
+    return 0;
+}
+
+static int mime_blank_body(const char *raw, size_t len, size_t body_off)
+{
+    for (size_t i = body_off; i < len; i++)
+        if (raw[i] != ' ' && raw[i] != '\t' && raw[i] != '\r' &&
+            raw[i] != '\n')
+            return 0;
+    return 1;
+}
+
+int mime_parse(const char *raw, size_t len, size_t body_off,
+               const struct mime_limits *lim, struct mime_tree **tree_r,
+               const char **error_r)
+{
+    struct mime_collect c = {0};
+    struct mime_tree *t = xcalloc(1, sizeof(*t));
+
+    c.t = t;
+    if (mime_walk(raw, len, lim, mime_collect_cb, &c, &t->hits, error_r) <
+        0) {
+        mime_tree_free(t);
+        return -1;
+    }
+    t->top_ctype = mime_top_ctype(raw, len);
+    t->is_signed |= strcmp(t->top_ctype, "multipart/signed") == 0 ||
+                    strcmp(t->top_ctype, "multipart/encrypted") == 0;
+    t->top_multipart = mime_top_multipart(raw, len, &t->loose);
+    if (!t->top_multipart)
+        t->top_leaf = 0;
+    if (t->top_multipart && !(t->hits & (MIME_HIT_PARTS | MIME_HIT_DEPTH)))
+        t->unreadable =
+            (t->nparts == 0 && !mime_blank_body(raw, len, body_off)) ||
+            t->loose > 0 || t->top_leaf;
+    *tree_r = t;
+    return 0;
+}
+
+void mime_tree_free(struct mime_tree *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nparts; i++) {
+        free((char *)t->parts[i].ctype);
+        free((char *)t->parts[i].filename);
+        free((char *)t->parts[i].charset);
+        free((unsigned char *)t->parts[i].data);
+    }
+    free(t->parts);
+    free(t->top_ctype);
+    free(t);
 }

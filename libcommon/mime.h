@@ -33,9 +33,30 @@
  *	mime_init() must be called once per process before the first walk
  *	(it calls g_mime_init()); it is idempotent.
  *
+ *	mime_parse() is the one parse of a message that every module reads
+ *	(module.h: sl_msg_mime()): it walks the message once and keeps
+ *	every leaf (struct mime_part, in document order, with its decoded
+ *	bytes) in a struct mime_tree, with what the structure tells:
+ *	    hits        the MIME_HIT_* bounds met
+ *	    top_ctype   the top-level Content-Type, lower case (the first
+ *	                one, as most mail clients read it)
+ *	    top_multipart, loose
+ *	                the top level is a multipart, and its body has that
+ *	                many loose delimiter lines (see mime_top_multipart)
+ *	    top_leaf    a multipart was read as a single leaf
+ *	    unreadable  parts a mail client would see but the parse did not
+ *	                give: a multipart with a non-blank body and no leaf,
+ *	                a loose delimiter, or a multipart read as one leaf
+ *	                (judged only when no part or depth bound was met)
+ *	    is_signed   the message or a part of it is multipart/signed or
+ *	                multipart/encrypted
+ *	body_off is where the body starts in raw (the milter knows it).
+ *
  * OWNERSHIP
- *	Everything in struct mime_part is owned by the walk and valid only
- *	during the callback; copy what must outlive it.
+ *	In mime_walk(), everything in struct mime_part is owned by the walk
+ *	and valid only during the callback; copy what must outlive it.  A
+ *	struct mime_tree owns its parts, their strings and their bytes;
+ *	mime_tree_free() frees it all.
  */
 #ifndef SLUICE_MIME_H
 #define SLUICE_MIME_H
@@ -70,6 +91,23 @@ struct mime_part {
 };
 
 typedef int (*mime_part_cb)(const struct mime_part *p, void *arg);
+
+struct mime_tree {
+    struct mime_part *parts; /* strings and data owned by the tree */
+    size_t nparts;
+    unsigned hits;
+    char *top_ctype;
+    int top_multipart;
+    size_t loose;
+    int top_leaf;
+    int unreadable;
+    int is_signed;
+};
+
+int mime_parse(const char *raw, size_t len, size_t body_off,
+               const struct mime_limits *lim, struct mime_tree **tree_r,
+               const char **error_r);
+void mime_tree_free(struct mime_tree *t);
 
 void mime_init(void);
 int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,

@@ -2,12 +2,14 @@
  * reply - SMTP reply templates in English, Swedish and Finnish (reply.h).
  *
  * DESCRIPTION
- *	reply_templates[] has one row per reason key: the SMTP code, the
- *	enhanced status code (RFC 3463) and the sentence in each language.
- *	Reason keys are the lower-case names of the symbols that may force
- *	a refusal ("attach_banned_ext" for ATTACH_BANNED_EXT), so that the
- *	enforcer can find the template for the symbol that forced its
- *	verdict; "policy", "greylist" and "tempfail" are the generic ones.
+ *	reply_templates[] holds libcommon's generic templates, one row per
+ *	reason key: the SMTP code, the enhanced status code (RFC 3463) and
+ *	the sentence in each language.  Modules register their own tables
+ *	(reply_register()).  Reason keys of modules are the lower-case
+ *	names of the symbols that may force a refusal ("attach_banned_ext"
+ *	for ATTACH_BANNED_EXT), so that the enforcer can find the template
+ *	for the symbol that forced its verdict when that module is in the
+ *	same program; otherwise the generic "policy" reply is used.
  *	reply_known() and reply_build() fold the key to lower case.
  *
  *	The sentences are written in proper UTF-8 Swedish and Finnish here,
@@ -32,123 +34,7 @@
 
 #define REPLY_ARG_MAX 100
 
-struct reply_template {
-    const char *reason;
-    const char *rcode;
-    const char *xcode;
-    const char *text[LANG_COUNT];
-};
-
 static const struct reply_template reply_templates[] = {
-    {"attach_banned_ext",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: files of this type are not accepted "
-      "here.",
-      "Bilagan %{file} avvisades: filer av den här typen tas inte emot här.",
-      "Liite %{file} hylättiin: tämäntyyppisiä tiedostoja ei oteta vastaan "
-      "täällä."}},
-    {"attach_double_ext",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: its name hides the real file type "
-      "behind a second extension.",
-      "Bilagan %{file} avvisades: namnet döljer den verkliga filtypen bakom "
-      "en andra filändelse.",
-      "Liite %{file} hylättiin: sen nimi kätkee todellisen tiedostotyypin "
-      "toisen tiedostopäätteen taakse."}},
-    {"attach_unicode_trick",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: its name uses special characters "
-      "that disguise the file type.",
-      "Bilagan %{file} avvisades: namnet innehåller specialtecken som döljer "
-      "filtypen.",
-      "Liite %{file} hylättiin: sen nimessä on erikoismerkkejä, jotka "
-      "naamioivat tiedostotyypin."}},
-    {"attach_disguised_exe",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: it is a program disguised as another "
-      "type of file.",
-      "Bilagan %{file} avvisades: den är ett program förklätt till en annan "
-      "typ av fil.",
-      "Liite %{file} hylättiin: se on ohjelma, joka on naamioitu "
-      "toisenlaiseksi tiedostoksi."}},
-    {"attach_archive_banned",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: the archive contains files of a type "
-      "that is not accepted here.",
-      "Bilagan %{file} avvisades: arkivet innehåller filer av en typ som inte "
-      "tas emot här.",
-      "Liite %{file} hylättiin: arkisto sisältää tiedostoja, joiden tyyppiä "
-      "ei oteta vastaan täällä."}},
-    {"attach_encrypted",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: it is an encrypted archive that could "
-      "not be checked.",
-      "Bilagan %{file} avvisades: den är ett krypterat arkiv som inte kunde "
-      "kontrolleras.",
-      "Liite %{file} hylättiin: se on salattu arkisto, jota ei voitu "
-      "tarkistaa."}},
-    {"attach_archive_bomb",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: the archive unpacks to more than this "
-      "site accepts.",
-      "Bilagan %{file} avvisades: arkivet packas upp till mer än vad som tas "
-      "emot här.",
-      "Liite %{file} hylättiin: arkisto purkautuu suuremmaksi kuin täällä "
-      "hyväksytään."}},
-    {"attach_macro",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} was refused: documents with macros are not "
-      "accepted here.",
-      "Bilagan %{file} avvisades: dokument med makron tas inte emot här.",
-      "Liite %{file} hylättiin: makroja sisältäviä asiakirjoja ei oteta "
-      "vastaan täällä."}},
-    {"attach_too_big",
-     "552",
-     "5.3.4",
-     {"The message is too big: the limit here is %{limit}.",
-      "Meddelandet är för stort: gränsen här är %{limit}.",
-      "Viesti on liian suuri: enimmäiskoko täällä on %{limit}."}},
-    {"attach_too_many_parts",
-     "550",
-     "5.7.1",
-     {"The message has too many parts: at most %{limit} are accepted here.",
-      "Meddelandet har för många delar: högst %{limit} tas emot här.",
-      "Viestissä on liian monta osaa: täällä hyväksytään enintään "
-      "%{limit}."}},
-    {"attach_too_many_attachments",
-     "550",
-     "5.7.1",
-     {"The message has too many attachments: at most %{limit} are accepted "
-      "here.",
-      "Meddelandet har för många bilagor: högst %{limit} tas emot här.",
-      "Viestissä on liian monta liitettä: täällä hyväksytään enintään "
-      "%{limit}."}},
-    {"attach_mime_unreadable",
-     "550",
-     "5.7.1",
-     {"The message was refused: its MIME structure cannot be read reliably, "
-      "so its attachments cannot be checked.",
-      "Meddelandet avvisades: dess MIME-struktur kan inte läsas på ett "
-      "tillförlitligt sätt, så bilagorna kan inte kontrolleras.",
-      "Viesti hylättiin: sen MIME-rakennetta ei voida lukea luotettavasti, "
-      "joten liitteitä ei voida tarkistaa."}},
-    {"attach_signed_strip",
-     "550",
-     "5.7.1",
-     {"Attachment %{file} is not accepted here, and this signed or encrypted "
-      "message cannot be delivered without it.",
-      "Bilagan %{file} tas inte emot här, och detta signerade eller "
-      "krypterade meddelande kan inte levereras utan den.",
-      "Liitettä %{file} ei oteta vastaan täällä, eikä tätä allekirjoitettua "
-      "tai salattua viestiä voi toimittaa ilman sitä."}},
     {"sluice_forged_result",
      "550",
      "5.7.1",
@@ -177,19 +63,41 @@ static const struct reply_template reply_templates[] = {
       "senare.",
       "Tilapäinen ongelma viestin tarkistuksessa; yritä myöhemmin "
       "uudelleen."}},
-    {"test_module",
+    {"error",
      "550",
      "5.7.1",
-     {"Refused by a test rule.", "Avvisat av en testregel.",
-      "Hylätty testisäännön perusteella."}},
-    {"test_score",
-     "550",
-     "5.7.1",
-     {"Refused by a test rule.", "Avvisat av en testregel.",
-      "Hylätty testisäännön perusteella."}},
+     {"This message could not be checked and was refused; please contact "
+      "the postmaster.",
+      "Meddelandet kunde inte kontrolleras och avvisades; kontakta "
+      "postmastern.",
+      "Viestiä ei voitu tarkistaa, joten se hylättiin; ota yhteyttä "
+      "postmasteriin."}},
+    {"too_many_headers",
+     "552",
+     "5.3.4",
+     {"The message header is too big: at most %{limit} are accepted here.",
+      "Meddelandets huvud är för stort: högst %{limit} tas emot här.",
+      "Viestin otsake on liian suuri: täällä hyväksytään enintään "
+      "%{limit}."}},
+    {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
 
-#define REPLY_NTEMPLATES (sizeof(reply_templates) / sizeof(*reply_templates))
+#define REPLY_MAX_TABLES 16
+
+static const struct reply_template *reply_tables[REPLY_MAX_TABLES] = {
+    reply_templates};
+static size_t reply_ntables = 1;
+
+void reply_register(const struct reply_template *table)
+{
+    if (table == NULL)
+        return;
+    for (size_t i = 0; i < reply_ntables; i++)
+        if (reply_tables[i] == table)
+            return;
+    if (reply_ntables < REPLY_MAX_TABLES)
+        reply_tables[reply_ntables++] = table;
+}
 
 static const char *const reply_lang_names[LANG_COUNT] = {"en", "sv", "fi"};
 
@@ -240,9 +148,10 @@ static const struct reply_template *reply_find(const char *reason)
 {
     if (reason == NULL)
         return NULL;
-    for (size_t i = 0; i < REPLY_NTEMPLATES; i++)
-        if (str_casecmp(reply_templates[i].reason, reason) == 0)
-            return &reply_templates[i];
+    for (size_t t = 0; t < reply_ntables; t++)
+        for (const struct reply_template *p = reply_tables[t]; p->reason; p++)
+            if (str_casecmp(p->reason, reason) == 0)
+                return p;
     return NULL;
 }
 

@@ -19,8 +19,15 @@
  *	recipient's domain in lang_map (a domain: map whose values are
  *	"en", "sv" or "fi"), else the default language.
  *
- *	Template keys (reply_reason): see reply.c's table; reply_known()
- *	tells whether a key exists.
+ *	Templates come from tables of struct reply_template: libcommon's
+ *	own generic ones ("policy", "error", "tempfail", "greylist",
+ *	"sluice_forged_result", "too_many_headers") and those each module
+ *	registers (struct module.replies; a module's keys start with its
+ *	name: "attach_banned_ext").  reply_register() adds a table; it is
+ *	called at program start, before any thread, by the milter glue for
+ *	every module of the program (and by tests).  Registering the same
+ *	table twice is harmless.  reply_known() tells whether a key exists.
+ *	A key no table has gives the generic "policy" reply.
  *
  * OWNERSHIP
  *	struct reply is a plain value; nothing to free.
@@ -45,6 +52,13 @@ struct reply {
     char text[480];
 };
 
+struct reply_template {
+    const char *reason; /* key, lower case; NULL ends a table */
+    const char *rcode;  /* "550" */
+    const char *xcode;  /* "5.7.1" */
+    const char *text[LANG_COUNT]; /* UTF-8; %{name} placeholders */
+};
+
 struct reply_arg {
     const char *name;
     const char *value;
@@ -54,6 +68,7 @@ int reply_lang_parse(const char *s, enum reply_lang *out);
 const char *reply_lang_name(enum reply_lang l);
 enum reply_lang reply_lang_for(const char *rcpt, struct map *lang_map,
                                enum reply_lang def);
+void reply_register(const struct reply_template *table);
 int reply_known(const char *reason);
 /* 0 ok; -1 unknown reason (then a generic 550 5.7.1 is filled in). */
 int reply_build(struct reply *r, const char *reason, enum reply_lang lang,

@@ -78,6 +78,26 @@ void result_free(struct result *r)
     memset(r, 0, sizeof(*r));
 }
 
+void result_copy(struct result *dst, const struct result *src)
+{
+    result_init(dst, src->milter, src->qid);
+    if (src->n == 0)
+        return;
+    dst->sym = xcalloc(src->n, sizeof(*dst->sym));
+    for (size_t i = 0; i < src->n; i++) {
+        dst->sym[i] = src->sym[i];
+        dst->sym[i].detail =
+            src->sym[i].detail ? xstrdup(src->sym[i].detail) : NULL;
+    }
+    dst->n = src->n;
+}
+
+void result_set_qid(struct result *r, const char *qid)
+{
+    free(r->qid);
+    r->qid = xstrdup(qid ? qid : "NOQUEUE");
+}
+
 static char *result_clean_detail(const char *d)
 {
     char buf[RESULT_DETAIL_MAX + 1];

@@ -65,6 +65,9 @@ struct secret {
 
 void result_init(struct result *r, const char *milter, const char *qid);
 void result_free(struct result *r);
+/* *dst (unused or freed) becomes a copy of src, with milter and qid. */
+void result_copy(struct result *dst, const struct result *src);
+void result_set_qid(struct result *r, const char *qid);
 void result_add(struct result *r, const char *name, double score,
                 const char *detail);
 double result_score(const struct result *r);

@@ -66,8 +66,6 @@ struct attach_conf {
     long long max_message_size;
     long long max_parts;
     long long max_attachments;
-    long long mime_max_depth;
-    long long mime_max_decoded;
     long long archive_max_depth;
     long long archive_max_entries;
     long long archive_max_total;
@@ -105,6 +103,7 @@ struct attach_scan {
 /* attach_module.c */
 extern const struct cfg_section attach_section;
 extern const struct module attach_module;
+extern const struct reply_template attach_replies[]; /* attach_reply.c */
 const char *attach_rule_symbol(enum attach_rule r);
 void attach_found(struct attach_scan *s, enum attach_rule r, const char *file,
                   size_t part_index);

@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "attach.h"
+#include "common.h"
 #include "log.h"
 #include "mime.h"
 #include "util.h"
@@ -69,11 +70,6 @@ struct attach_walk {
     struct attach_part *parts;
     size_t nparts;
     size_t nattach;
-    int in_signed;
-    int collect_text; /* take passwords from text parts */
-    size_t enc_npw;   /* passwords known at the last encrypted archive */
-    int enc_seen;
-    int top_leaf; /* the top-level part was walked as a leaf */
 };
 
 static const struct attach_rule_info {
@@ -166,12 +162,6 @@ static const struct cfg_key attach_keys[] = {
     {"max_attachments", CFG_INT, "100", 1, 100000,
      offsetof(struct attach_conf, max_attachments), NULL,
      "Most attachments a message may have."},
-    {"mime_max_depth", CFG_INT, "20", 1, 200,
-     offsetof(struct attach_conf, mime_max_depth), NULL,
-     "Deepest MIME nesting (multiparts and messages) walked."},
-    {"mime_max_decoded", CFG_SIZE, "100M", 1024, 17179869184.0,
-     offsetof(struct attach_conf, mime_max_decoded), NULL,
-     "Most decoded bytes of all parts of a message."},
     {"archive_max_depth", CFG_INT, "4", 0, 32,
      offsetof(struct attach_conf, archive_max_depth), NULL,
      "Deepest archive nesting opened."},
@@ -346,15 +336,6 @@ void attach_scan_free(struct attach_scan *s)
     s->npasswords = 0;
 }
 
-static size_t attach_count_rule(const struct attach_scan *s, enum attach_rule r)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < s->nf; i++)
-        n += s->f[i].rule == r;
-    return n;
-}
-
 /* Allow-lists. */
 static int attach_map_has(struct map *m, const char *key, const char *qid)
 {
@@ -386,7 +367,7 @@ static int attach_allowed(const struct attach_conf *c, const struct sl_msg *m)
     return 1;
 }
 
-/* The walk. */
+/* The walk over the message's one MIME tree. */
 static void attach_take_passwords(struct attach_scan *s,
                                   const struct mime_part *p)
 {
@@ -425,30 +406,19 @@ static int attach_text_only(const struct mime_part *p)
                                    4) == 0);
 }
 
-static int attach_part_cb(const struct mime_part *p, void *arg)
+static void attach_check_part(struct attach_walk *w, const struct mime_part *p)
 {
-    struct attach_walk *w = arg;
     struct attach_scan *s = w->s;
-    size_t enc = attach_count_rule(s, RULE_ENCRYPTED);
 
     attach_keep_part(w, p);
-    w->in_signed |= p->in_signed;
-    w->top_leaf |= p->depth == 0;
-    if (p->is_text && w->collect_text)
-        attach_take_passwords(s, p);
     if (p->is_attachment)
         w->nattach++;
     if (p->filename != NULL)
         attach_check_name(s, p->filename, p->index, NULL);
     if (attach_text_only(p))
-        return 0;
+        return;
     attach_check_content(s, p->filename, p->ctype, p->data, p->len, p->index, 0,
                          NULL);
-    if (attach_count_rule(s, RULE_ENCRYPTED) > enc) {
-        w->enc_seen = 1;
-        w->enc_npw = s->npasswords;
-    }
-    return 0;
 }
 
 static void attach_walk_free(struct attach_walk *w)
@@ -470,80 +440,41 @@ static double attach_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int attach_walk_once(struct attach_walk *w, const struct sl_msg *m,
-                            unsigned *hits_r)
+/*
+ * Passwords first, from every text part, so that an encrypted archive
+ * is opened even when the text naming its password comes after it;
+ * then every part.  Limits the parse met and parts a mail client would
+ * see but the parse did not give (mime.h: unreadable) are findings.
+ */
+static void attach_walk_message(struct attach_walk *w,
+                                const struct mime_tree *t,
+                                const struct common_conf *cc)
 {
     const struct attach_conf *c = w->s->conf;
-    struct mime_limits lim;
-    const char *error;
+    size_t i;
 
-    lim.max_depth = (int)c->mime_max_depth;
-    lim.max_parts = (size_t)c->max_parts;
-    lim.max_decoded = (size_t)c->mime_max_decoded;
     w->s->archive_bytes = 0;
     w->s->deadline = attach_now() + (double)c->archive_max_time;
-    if (mime_walk(m->raw.data ? m->raw.data : "", m->raw.len, &lim,
-                  attach_part_cb, w, hits_r, &error) < 0) {
-        log_warn(m->qid, "attach: %s", error);
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * Parts the walk did not see though other mail readers would: a
- * multipart whose non-blank body gave no leaf (a boundary GMime does not
- * match, a missing one), a loose delimiter line ("--boundary junk"), or
- * one that GMime took for a single part (a second Content-Type).
- */
-static void attach_check_structure(struct attach_walk *w,
-                                   const struct sl_msg *m)
-{
-    const char *raw = m->raw.data ? m->raw.data : "";
-    size_t loose, i;
-    int blank = 1;
-
-    if (!mime_top_multipart(raw, m->raw.len, &loose))
-        return;
-    for (i = m->body_off; i < m->raw.len && blank; i++)
-        blank =
-            raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n';
-    if ((w->nparts == 0 && !blank) || loose > 0 || w->top_leaf)
-        attach_found(w->s, RULE_UNREADABLE, "unreadable MIME structure",
-                     (size_t)-1);
-}
-
-/* Walk; again when passwords turned up after an encrypted archive. */
-static void attach_walk_message(struct attach_walk *w, const struct sl_msg *m)
-{
-    const struct attach_conf *c = w->s->conf;
-    unsigned hits = 0;
-
-    w->collect_text = 1;
-    if (attach_walk_once(w, m, &hits) == 0 && w->enc_seen &&
-        w->s->npasswords > w->enc_npw) {
-        log_debug(m->qid, "attach: passwords found after an encrypted "
-                          "archive: checking again");
-        attach_findings_free(w->s);
-        attach_walk_free(w);
-        w->nattach = 0;
-        w->collect_text = 0;
-        attach_walk_once(w, m, &hits);
-    }
-    if (hits & MIME_HIT_PARTS)
+    for (i = 0; i < t->nparts; i++)
+        if (t->parts[i].is_text)
+            attach_take_passwords(w->s, &t->parts[i]);
+    for (i = 0; i < t->nparts; i++)
+        attach_check_part(w, &t->parts[i]);
+    if ((t->hits & MIME_HIT_PARTS) || (long long)t->nparts > c->max_parts)
         attach_found_limit(w->s, RULE_PARTS, "MIME parts", c->max_parts,
-                           c->max_parts + 1);
-    if (hits & MIME_HIT_DEPTH)
+                           (long long)t->nparts + !!(t->hits & MIME_HIT_PARTS));
+    if (t->hits & MIME_HIT_DEPTH)
         attach_found_limit(w->s, RULE_PARTS, "MIME nesting depth",
-                           c->mime_max_depth, c->mime_max_depth + 1);
-    if (hits & MIME_HIT_DECODED)
+                           cc->mime_max_depth, cc->mime_max_depth + 1);
+    if (t->hits & MIME_HIT_DECODED)
         attach_found_limit(w->s, RULE_PARTS, "decoded size",
-                           c->mime_max_decoded, c->mime_max_decoded + 1);
+                           cc->mime_max_decoded, cc->mime_max_decoded + 1);
     if ((long long)w->nattach > c->max_attachments)
         attach_found_limit(w->s, RULE_COUNT_ATT, "attachments",
                            c->max_attachments, (long long)w->nattach);
-    if (!(hits & (MIME_HIT_PARTS | MIME_HIT_DEPTH)))
-        attach_check_structure(w, m);
+    if (t->unreadable)
+        attach_found(w->s, RULE_UNREADABLE, "unreadable MIME structure",
+                     (size_t)-1);
 }
 
 /* The decision. */
@@ -589,13 +520,13 @@ static void attach_fmt_limit(char *buf, size_t size, long long v, int is_size)
         snprintf(buf, size, "%.1f MB", (double)v / (1024.0 * 1024.0));
 }
 
-static enum mod_rc attach_reject(const struct attach_state *st,
-                                 const struct sl_msg *m,
+static enum mod_rc attach_reject(struct mod_ctx *x,
                                  const struct attach_finding *f,
-                                 const char *reason, struct mod_out *out)
+                                 const char *reason)
 {
     char key[RESULT_SYM_MAX], limit[32] = "", value[32] = "";
     struct reply_arg args[4];
+    struct mod_out *out = &x->out;
 
     snprintf(key, sizeof(key), "%s",
              reason ? reason : attach_rule_symbol(f->rule));
@@ -611,7 +542,7 @@ static enum mod_rc attach_reject(const struct attach_state *st,
     args[1] = (struct reply_arg){"limit", limit};
     args[2] = (struct reply_arg){"value", value};
     args[3] = (struct reply_arg){"rule", attach_rules[f->rule].words};
-    mod_reply(out, st->cfg, m->nrcpts > 0 ? m->rcpts[0] : NULL, key, args, 4);
+    mod_reply(out, x->env->cfg, mod_reply_rcpt(x), key, args, 4);
     snprintf(out->reason_buf, sizeof(out->reason_buf), "%s%s%s",
              attach_rule_symbol(f->rule), f->file ? " " : "",
              f->file ? f->file : "");
@@ -669,36 +600,22 @@ static size_t attach_cuts(const struct attach_scan *s,
     return n;
 }
 
-static int attach_is_signed(const struct attach_walk *w, const struct sl_msg *m)
-{
-    char *top;
-    int yes;
-
-    if (w->in_signed)
-        return 1;
-    top = mime_top_ctype(m->raw.data ? m->raw.data : "", m->raw.len);
-    yes = strcmp(top, "multipart/signed") == 0 ||
-          strcmp(top, "multipart/encrypted") == 0;
-    free(top);
-    return yes;
-}
-
-static enum mod_rc attach_strip_message(const struct attach_state *st,
+static enum mod_rc attach_strip_message(struct mod_ctx *x,
                                         const struct attach_scan *s,
                                         const struct attach_walk *w,
-                                        struct sl_msg *m, struct sl_edits *ed,
-                                        struct mod_out *out)
+                                        const struct mime_tree *t)
 {
     const struct attach_finding *f = attach_strongest(s, ATTACH_STRIP);
     struct attach_cut *cuts = xcalloc(s->nf, sizeof(*cuts));
+    struct sl_msg *m = x->msg;
     const char *error;
     size_t n, len;
     char *body;
     int whole;
 
-    if (attach_is_signed(w, m)) {
+    if (t->is_signed) {
         free(cuts);
-        return attach_reject(st, m, f, "attach_signed_strip", out);
+        return attach_reject(x, f, "attach_signed_strip");
     }
     n = attach_cuts(s, w, cuts);
     if (m->truncated || n == 0 ||
@@ -709,13 +626,13 @@ static enum mod_rc attach_strip_message(const struct attach_state *st,
                  : n == 0     ? "no part to cut"
                               : error);
         free(cuts);
-        return attach_reject(st, m, f, NULL, out);
+        return attach_reject(x, f, NULL);
     }
-    sl_edits_replace_body(ed, body, len);
+    sl_edits_replace_body(x->ed, body, len);
     if (whole) {
-        sl_edits_change_header(ed, "Content-Type", 1,
+        sl_edits_change_header(x->ed, "Content-Type", 1,
                                "text/plain; charset=utf-8");
-        sl_edits_change_header(ed, "Content-Transfer-Encoding", 1, "8bit");
+        sl_edits_change_header(x->ed, "Content-Transfer-Encoding", 1, "8bit");
     }
     log_info(m->qid, "attach: stripped %zu part%s", n, n == 1 ? "" : "s");
     free(body);
@@ -723,24 +640,34 @@ static enum mod_rc attach_strip_message(const struct attach_state *st,
     return MOD_CONTINUE;
 }
 
-static enum mod_rc attach_decide(const struct attach_state *st,
-                                 const struct attach_scan *s,
-                                 const struct attach_walk *w, struct sl_msg *m,
-                                 struct sl_edits *ed, struct mod_out *out)
+static enum mod_rc attach_decide(struct mod_ctx *x, const struct attach_scan *s,
+                                 const struct attach_walk *w,
+                                 const struct mime_tree *t)
 {
     const struct attach_finding *f = attach_strongest(s, ATTACH_REJECT);
 
     if (f != NULL)
-        return attach_reject(st, m, f, NULL, out);
+        return attach_reject(x, f, NULL);
     if (attach_strongest(s, ATTACH_STRIP) != NULL)
-        return attach_strip_message(st, s, w, m, ed, out);
+        return attach_strip_message(x, s, w, t);
     return MOD_CONTINUE;
 }
 
-static enum mod_rc attach_eom(void *state, struct sl_msg *m, struct result *res,
-                              struct sl_edits *ed, struct mod_out *out)
+/* A message not buffered whole cannot be checked whole: unless it is
+ * refused for its size anyway, that is a check that could not run. */
+static int attach_too_big_refused(const struct attach_scan *s)
 {
-    struct attach_state *st = state;
+    const struct attach_finding *f = attach_strongest(s, ATTACH_REJECT);
+
+    return f != NULL && f->rule == RULE_SIZE;
+}
+
+static enum mod_rc attach_eom(struct mod_ctx *x)
+{
+    struct attach_state *st = x->state;
+    struct sl_msg *m = x->msg;
+    const struct mime_tree *t = NULL;
+    const char *error = NULL;
     struct attach_scan s;
     struct attach_walk w;
     enum mod_rc rc;
@@ -755,17 +682,27 @@ static enum mod_rc attach_eom(void *state, struct sl_msg *m, struct result *res,
     s.st = st;
     s.qid = m->qid;
     w.s = &s;
-    if (m->truncated)
-        log_warn(m->qid,
-                 "attach: message of %zu bytes: only the first %zu "
-                 "were checked (message_buffer_limit)",
-                 m->size, m->raw.len);
     if ((long long)m->size > st->conf->max_message_size)
         attach_found_limit(&s, RULE_SIZE, "message size",
                            st->conf->max_message_size, (long long)m->size);
-    attach_walk_message(&w, m);
-    attach_report(&s, m, res);
-    rc = attach_decide(st, &s, &w, m, ed, out);
+    if (m->truncated && !attach_too_big_refused(&s)) {
+        snprintf(x->out.reason_buf, sizeof(x->out.reason_buf),
+                 "message of %zu bytes is larger than message_buffer_limit "
+                 "(%zu bytes): it could not be checked whole",
+                 m->size, m->raw.limit);
+        x->out.reason = x->out.reason_buf;
+        attach_scan_free(&s);
+        return MOD_ERROR;
+    }
+    if (!m->truncated && (t = sl_msg_mime(m, x->env->cc, &error)) == NULL) {
+        x->out.reason = error;
+        attach_scan_free(&s);
+        return MOD_ERROR;
+    }
+    if (t != NULL)
+        attach_walk_message(&w, t, x->env->cc);
+    attach_report(&s, m, x->res);
+    rc = attach_decide(x, &s, &w, t);
     attach_walk_free(&w);
     attach_scan_free(&s);
     return rc;
@@ -774,9 +711,8 @@ static enum mod_rc attach_eom(void *state, struct sl_msg *m, struct result *res,
 const struct module attach_module = {
     .name = "attach",
     .section = &attach_section,
-    .events =
-        MOD_EV_MAIL | MOD_EV_RCPT | MOD_EV_HEADER | MOD_EV_BODY | MOD_EV_EOM,
-    .reply_events = MOD_EV_EOM,
+    .replies = attach_replies,
+    .events = MOD_EV_HEADER | MOD_EV_BODY | MOD_EV_EOM,
     .setup = attach_setup,
     .teardown = attach_teardown,
     .eom = attach_eom,

@@ -26,9 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct mime_limits fuzz_lim = {6, 40, 256 * 1024};
 
+static const char fuzz_common[] =
+    "[common]\nmime_max_depth = 6\nmime_max_decoded = 1M\n";
 static const char fuzz_limits[] =
-    "max_parts = 40\nmax_attachments = 10\nmime_max_depth = 6\n"
-    "mime_max_decoded = 1M\narchive_max_total = 4M\narchive_max_time = 2\n"
+    "max_parts = 40\nmax_attachments = 10\n"
+    "archive_max_total = 4M\narchive_max_time = 2\n"
     "archive_max_entries = 200\npassword_max_tries = 2\n";
 static const char fuzz_strip[] =
     "banned_action = strip\ndouble_extension_action = strip\n"
@@ -39,6 +41,7 @@ static const char fuzz_strip[] =
 struct fuzz_conf {
     struct cfg *cfg;
     void *st;
+    struct sl_env env;
 };
 
 static struct fuzz_conf fuzz_reject, fuzz_stripping;
@@ -51,13 +54,15 @@ static void fuzz_load(const char *dir, const char *name, const char *extra,
     char path[4096];
     FILE *f;
 
+    reply_register(attach_replies);
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if ((f = fopen(path, "w")) == NULL)
         abort();
-    fprintf(f, "[attach]\n%s%s", fuzz_limits, extra);
+    fprintf(f, "%s[attach]\n%s%s", fuzz_common, fuzz_limits, extra);
     fclose(f);
     fc->cfg = cfg_load(path, secs, 2, NULL, &errs);
-    if (fc->cfg == NULL || attach_module.setup(fc->cfg, &fc->st, &errs) < 0) {
+    if (fc->cfg == NULL || attach_module.setup(fc->cfg, &fc->st, &errs) < 0 ||
+        sl_env_open(&fc->env, fc->cfg, &errs) < 0) {
         for (size_t i = 0; i < errs.n; i++)
             fprintf(stderr, "mime_fuzz: %s\n", errs.v[i]);
         abort();
@@ -140,7 +145,7 @@ static void fuzz_eom(const struct fuzz_conf *fc, const char *raw, size_t len)
     struct sl_conn conn = {0};
     struct sl_msg m = {0};
     struct sl_edits ed = {0};
-    struct mod_out out = {0};
+    struct mod_ctx x;
     struct result res;
 
     conn.client_addr = "10.1.2.3";
@@ -155,9 +160,10 @@ static void fuzz_eom(const struct fuzz_conf *fc, const char *raw, size_t len)
     m.body_off = fuzz_body_off(raw, len);
     m.size = len;
     result_init(&res, "attach", "FUZZ");
-    if (attach_module.eom(fc->st, &m, &res, &ed, &out) == MOD_REJECT &&
-        out.reply.text[0] == '\0')
+    mod_ctx_init(&x, &attach_module, fc->st, &fc->env, &conn, &m, &res, &ed);
+    if (attach_module.eom(&x) == MOD_REJECT && x.out.reply.text[0] == '\0')
         abort(); /* a refusal always says why */
+    mime_tree_free(m.mime);
     result_free(&res);
     sl_edits_free(&ed);
     strbuf_free(&m.raw);

@@ -11,6 +11,7 @@
 
 #include "../tap.h"
 #include "attach_msg.h"
+#include "mime.h"
 #include "common.h"
 
 unsigned char pe[256];
@@ -117,12 +118,31 @@ char *build(const char *text, int text_last, const struct att *a, size_t n,
     return strbuf_detach(&b);
 }
 
+/* Every configuration load() made, with its state and env, so that
+ * run() finds the configuration of a state. */
+#define MAX_LOADED 16
+static struct loaded {
+    void *state;
+    struct cfg *cfg;
+    struct sl_env env;
+} loaded[MAX_LOADED];
+static size_t nloaded;
+
+static const struct sl_env *env_of(void *state)
+{
+    for (size_t i = 0; i < nloaded; i++)
+        if (loaded[i].state == state)
+            return &loaded[i].env;
+    return NULL;
+}
+
 void run(void *state, const char *raw, size_t body_off, const struct env *env,
          struct run *r)
 {
     static char *def_rcpt[] = {"b@example.net"};
     struct sl_conn conn = {0};
     struct sl_msg m = {0};
+    struct mod_ctx x;
 
     memset(r, 0, sizeof(*r));
     conn.client_addr = (char *)(env && env->client ? env->client : "10.1.2.3");
@@ -137,7 +157,13 @@ void run(void *state, const char *raw, size_t body_off, const struct env *env,
     m.body_off = body_off;
     m.size = env && env->size ? env->size : strlen(raw);
     result_init(&r->res, "attach", "TESTQID");
-    r->rc = attach_module.eom(state, &m, &r->res, &r->ed, &r->out);
+    mod_ctx_init(&x, &attach_module, state, env_of(state), &conn, &m, &r->res,
+                 &r->ed);
+    r->rc = attach_module.eom(&x);
+    if (r->rc == MOD_ERROR)
+        r->rc = mod_on_error(&x, x.out.reason);
+    r->out = x.out;
+    mime_tree_free(m.mime);
     strbuf_free(&m.raw);
 }
 
@@ -155,6 +181,7 @@ struct cfg *load(const char *name, void **state_r)
     struct cfg *c;
     size_t i;
 
+    reply_register(attach_replies);
     snprintf(path, sizeof(path), "%s/t/data/attach/%s",
              getenv("top_srcdir") ? getenv("top_srcdir") : ".", name);
     c = cfg_load(path, secs, 2, NULL, &errs);
@@ -169,6 +196,10 @@ struct cfg *load(const char *name, void **state_r)
         cfg_errors_free(&errs);
         cfg_release(c);
         return NULL;
+    }
+    if (nloaded < MAX_LOADED && sl_env_open(&loaded[nloaded].env, c, &errs) == 0) {
+        loaded[nloaded].state = *state_r;
+        loaded[nloaded++].cfg = c;
     }
     return c;
 }

@@ -9,9 +9,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "maps.h"
 #include "reply.h"
 #include "tap.h"
+
+/* A module's own table, as a test registers it (t/testmod has these). */
+static const struct reply_template test_replies[] = {
+    {"test_module",
+     "550",
+     "5.7.1",
+     {"Refused by a test rule.", "Avvisat av en testregel.",
+      "Hylätty testisäännön perusteella."}},
+    {"test_score",
+     "550",
+     "5.7.1",
+     {"Refused by a test rule.", "Avvisat av en testregel.",
+      "Hylätty testisäännön perusteella."}},
+    {NULL, NULL, NULL, {NULL, NULL, NULL}},
+};
 
 static const char *const reasons[] = {
     "attach_banned_ext",
@@ -31,6 +47,8 @@ static const char *const reasons[] = {
     "policy",
     "greylist",
     "tempfail",
+    "error",
+    "too_many_headers",
     "test_module",
     "test_score",
 };
@@ -216,6 +234,23 @@ static void test_lang_names(void)
     is_str(reply_lang_name(LANG_FI), "fi", "reply_lang_name");
 }
 
+/* libcommon knows only its generic templates: modules register theirs. */
+static void test_registry(void)
+{
+    ok(!reply_known("attach_banned_ext") && !reply_known("test_module") &&
+           !reply_known("testmod_refuse"),
+       "registry: libcommon knows no module's template");
+    ok(reply_known("policy") && reply_known("tempfail") &&
+           reply_known("error") && reply_known("greylist"),
+       "registry: libcommon's generic templates");
+    reply_register(attach_replies);
+    reply_register(test_replies);
+    reply_register(test_replies);
+    ok(reply_known("attach_banned_ext") && reply_known("ATTACH_MACRO") &&
+           reply_known("test_score"),
+       "registry: registered tables are found (case-insensitive)");
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -232,6 +267,7 @@ int main(void)
     if (m != NULL)
         test_lang_for(m);
     map_close(m);
+    test_registry();
     test_build();
     test_every_template();
     test_bounds();

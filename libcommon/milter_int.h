@@ -119,6 +119,11 @@ void msg_reset(struct conn_ctx *cc);
 unsigned milter_answer_events(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
+/* milter_neg.c: the xxfi_negotiate callback. */
+sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                          unsigned long f2, unsigned long f3,
+                          unsigned long *pf0, unsigned long *pf1,
+                          unsigned long *pf2, unsigned long *pf3);
 sfsistat milter_eom(SMFICTX *ctx);
 /* 0, or -1 (logged) when the MTA refused the reply. */
 int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r);

@@ -36,8 +36,6 @@ struct runtime {
     struct sl_env env;
     struct inside *inside;
     struct milter_services *sv; /* NULL until runtime_start() */
-    unsigned events;            /* MOD_EV_* the glue needs from the MTA */
-    unsigned reply_events;
 };
 
 struct milter_app {
@@ -45,8 +43,7 @@ struct milter_app {
     const struct module *const *mods;
     size_t nmods;
     int allinone;
-    unsigned events;       /* union of the modules' MOD_EV_* */
-    unsigned reply_events; /* union of the modules' reply_events */
+    unsigned events;       /* union of the modules' MOD_EV_* and stages */
     unsigned needs;        /* union of the modules' MOD_NEED_* */
 };
 

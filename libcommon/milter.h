@@ -60,4 +60,14 @@ int milter_main(int argc, char **argv, const char *progname,
 int milter_main_all(int argc, char **argv, const char *progname,
                     const struct module *const *mods, size_t nmods);
 
+/*
+ * For tools (sluicectl): load path as a program with these modules would
+ * at start, checking all of it (every section, the secrets, who is
+ * inside, every module's setup()); the configuration, with one reference
+ * for the caller, or NULL with every error in errs.  Not thread-safe.
+ */
+struct cfg *milter_config_load(const char *path,
+                               const struct module *const *mods, size_t nmods,
+                               struct cfg_errors *errs);
+
 #endif

@@ -65,6 +65,14 @@ t $(( rc != 0 )) "the test module's own program knows [testmod] (got $rc: $out)"
 out=$("$top_builddir/t/sluice-manymods" -n -c "$dir/withtest.conf" 2>&1); rc=$?
 case $rc:$out in 70:*"9 modules"*) t 0 "nine modules in one program are refused";;
     *) t 1 "nine modules in one program are refused (got $rc: $out)";; esac
+# sluicectl checks the whole configuration as the milters do.
+out=$("$top_builddir/sluicectl" -n -c "$dir/good.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "sluicectl -n on a good file exits 0 (got $rc: $out)"
+out=$("$top_builddir/sluicectl" -n -c "$dir/bad.conf" 2>&1); rc=$?
+case $rc:$out in 78:*"bad.conf:5:"*"bad.conf:6:"*"bad.conf:7:"*) t 0 "sluicectl -n lists every error, exit 78";;
+    *) t 1 "sluicectl -n lists every error, exit 78 (got $rc: $out)";; esac
+"$top_builddir/sluicectl" -c "$dir/good.conf" no-such-command >/dev/null 2>&1; rc=$?
+t $(( rc != 64 )) "sluicectl with an unknown command exits 64 (got $rc)"
 rm -f "$dir/secret"
 out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1); rc=$?
 t $(( rc != 78 )) "a missing secret file is a configuration error"

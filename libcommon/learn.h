@@ -77,6 +77,7 @@
 #include "util.h"
 
 struct mime_tree;
+struct mime_limits;
 
 #define LEARN_BITS 20         /* 1M buckets, 4 MiB of weights */
 #define LEARN_TEXT_MAX 32768  /* bytes of decoded text read */
@@ -139,6 +140,13 @@ void learn_fv_copy(struct learn_fv *dst, const struct learn_fv *src);
 
 void learn_features(const struct learn_input *in, struct learn_fv *fv,
                     learn_name_cb name_cb, void *arg);
+/*
+ * A message from a file (sluicectl, the bench, tests): a leading mbox
+ * "From " line is dropped, the body found after the first empty line,
+ * the MIME tree parsed with lim, then learn_features().
+ */
+void learn_message(const char *raw, size_t len, const struct mime_limits *lim,
+                   struct learn_fv *fv, learn_name_cb name_cb, void *arg);
 
 int learn_model_new(unsigned bits, struct learn_model **m_r,
                     const char **error_r);

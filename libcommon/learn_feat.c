@@ -364,3 +364,42 @@ void learn_features(const struct learn_input *in, struct learn_fv *fv,
     fv->norm = sum > 0 ? (float)(1.0 / sqrt(sum)) : 1.0f;
     strbuf_free(&c.text);
 }
+
+/* The offset of the body: after the first empty line (LF or CRLF). */
+static size_t learn_body_off(const char *raw, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (raw[i] != '\n')
+            continue;
+        if (raw[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+            return i + 3;
+    }
+    return len;
+}
+
+void learn_message(const char *raw, size_t len, const struct mime_limits *lim,
+                   struct learn_fv *fv, learn_name_cb name_cb, void *arg)
+{
+    struct mime_tree *t = NULL;
+    struct learn_input in;
+    const char *err;
+
+    if (len > 5 && memcmp(raw, "From ", 5) == 0) {
+        const char *nl = memchr(raw, '\n', len);
+
+        if (nl != NULL) {
+            len -= (size_t)(nl + 1 - raw);
+            raw = nl + 1;
+        }
+    }
+    in.raw = raw;
+    in.len = len;
+    in.body_off = learn_body_off(raw, len);
+    if (mime_parse(raw, len, in.body_off, lim, &t, &err) < 0)
+        t = NULL;
+    in.mime = t;
+    learn_features(&in, fv, name_cb, arg);
+    mime_tree_free(t);
+}

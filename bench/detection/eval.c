@@ -77,48 +77,13 @@ static char *slurp(const char *path, size_t *len_r)
     return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
 }
 
-/* The offset of the body: after the first empty line. */
-static size_t body_offset(const char *raw, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (raw[i] != '\n')
-            continue;
-        if (raw[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
-            return i + 3;
-    }
-    return len;
-}
-
 static int featurize(struct learn_fv *scratch, const char *raw, size_t len,
                      struct learn_fv *out)
 {
-    struct mime_limits lim = {20, 1000, 100 << 20};
-    struct mime_tree *t = NULL;
-    const char *err;
-    size_t off;
-    struct learn_input in;
+    static const struct mime_limits lim = {20, 1000, 100 << 20};
 
-    /* Drop the mbox "From " line. */
-    if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-        const char *nl = memchr(raw, '\n', len);
-
-        if (nl != NULL) {
-            len -= (size_t)(nl + 1 - raw);
-            raw = nl + 1;
-        }
-    }
-    off = body_offset(raw, len);
-    if (mime_parse(raw, len, off, &lim, &t, &err) < 0)
-        t = NULL;
-    in.raw = raw;
-    in.len = len;
-    in.body_off = off;
-    in.mime = t;
-    learn_features(&in, scratch, NULL, NULL);
+    learn_message(raw, len, &lim, scratch, NULL, NULL);
     learn_fv_copy(out, scratch);
-    mime_tree_free(t);
     return 0;
 }
 

@@ -102,6 +102,10 @@ struct eom_run {
 };
 
 sfsistat milter_enforce(struct eom_run *er);
+struct verdict;
+/* milter_quarantine.c: hold in quarantine_dir, then discard (or 4xx). */
+sfsistat milter_quarantine(struct eom_run *er, const struct verdict *v,
+                           const char *hdr, struct mod_out *out);
 const char *eom_first_rcpt(const struct sl_msg *m);
 void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
                const struct reply_arg *args, size_t nargs);

@@ -11,7 +11,10 @@
  *	does not show it, nothing is lost (its name carries the date).
  *
  *	The index is opened per call (quarantines are rare; a milter
- *	thread never shares a sqlite handle), WAL, busy timeout 5 s.
+ *	thread never shares a sqlite handle), WAL, busy timeout 5 s.  When
+ *	root opens it (sluicectl), its files are given to the directory's
+ *	owner, so that the milters (after their privilege drop) can still
+ *	write it.
  *
  * OWNERSHIP
  *	See quarantine.h.
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -60,6 +64,26 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS rcpt_id ON rcpt(id);"
     "CREATE INDEX IF NOT EXISTS msg_expires ON msg(expires);";
 
+/*
+ * Root (sluicectl) must not leave an index the milters' user cannot
+ * write: the index files belong to the directory's owner.
+ */
+static void quarantine_own(const char *dir, const char *db)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    struct stat st;
+
+    if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
+        return;
+    for (size_t i = 0; i < 3; i++) {
+        char *p = xasprintf("%s%s", db, sfx[i]);
+
+        if (chown(p, st.st_uid, st.st_gid) < 0 && errno != ENOENT)
+            (void)0; /* the milter will say why it cannot write */
+        free(p);
+    }
+}
+
 int quarantine_open(const char *dir, struct quarantine **q_r,
                     const char **error_r)
 {
@@ -79,6 +103,7 @@ int quarantine_open(const char *dir, struct quarantine **q_r,
         quarantine_close(q);
         return -1;
     }
+    quarantine_own(dir, path);
     free(path);
     *q_r = q;
     return 0;

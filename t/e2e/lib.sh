@@ -104,6 +104,7 @@ e2e_port_block() {
     reload) i=4 ;;
     deploy_compare) i=5 ;;
     stages) i=6 ;;
+    quarantine) i=7 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     echo $((${SLUICE_E2E_PORT_BASE:-27000} + 10 * i))

@@ -91,7 +91,7 @@ static int classify_one(struct ctl *c, const struct learn_model *m,
     struct names ns = {NULL, 0};
     struct contrib *cv;
     struct ctl_table *t;
-    char *raw, mg[32], pr[32];
+    char *raw, mg[32], pr[32], bias[32];
     size_t len;
     FILE *f = fopen(path, "rb");
     struct strbuf b;
@@ -121,7 +121,8 @@ static int classify_one(struct ctl *c, const struct learn_model *m,
     snprintf(mg, sizeof(mg), "%.3f", margin);
     snprintf(pr, sizeof(pr), "%.4f", learn_prob(margin));
     t = ctl_table_new(c, cols);
-    ctl_table_row(t, path, mg, pr, "(bias)", "");
+    snprintf(bias, sizeof(bias), "%+.3f", m->bias);
+    ctl_table_row(t, path, mg, pr, "(bias)", bias);
     for (size_t i = 0; i < fv.n && i < LEARN_TOP; i++) {
         char w[32];
 

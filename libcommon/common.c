@@ -81,7 +81,8 @@ static const struct cfg_key common_keys[] = {
     {"score_greylist", CFG_DOUBLE, "0", 0, 1000000, C(score_greylist), NULL,
      "Score from which the message is deferred with a 4xx; 0: off."},
     {"score_quarantine", CFG_DOUBLE, "0", 0, 1000000, C(score_quarantine), NULL,
-     "Score from which the message goes to the hold queue; 0: off."},
+     "Score from which the message is quarantined (see quarantine_mode); "
+     "0: off."},
     {"score_reject", CFG_DOUBLE, "15", 0, 1000000, C(score_reject), NULL,
      "Score from which the message is rejected with a 5xx; 0: off."},
     {"force_actions", CFG_LIST, NULL, 0, 0, C(force_actions), NULL,

@@ -95,7 +95,7 @@
  *	write queue on a mutex of the store first, so only writers of other
  *	processes meet sqlite's lock, which is retried every 0.2-1 ms until
  *	the timeout.  Redis: a pool of connections (a hiredis context is not
- *	thread-safe), at most 32 kept idle.  Figures: bench/RESULTS.md.
+ *	thread-safe), at most 32 kept idle.  Figures: bench/STORE.md.
  *
  * KEY FORMAT
  *	Redis: entry KEY is the hash "sluice:KEY" with the fields v (the
@@ -103,7 +103,7 @@
  *	of the milter's clock; 0: none).  Redis's own TTL on the key is
  *	the entry's plus 60 s, for garbage collection only: the milters
  *	judge exp with their clocks (keep them in NTP sync).  To look:
- *	    redis-cli -n DB --scan --pattern 'sluice:grey/*'
+ *	    redis-cli -n DB --scan --pattern 'sluice:grey*'
  *	    redis-cli -n DB HGETALL 'sluice:rl/user/alice'
  *	DEL of a key is safe; a key written by hand with another type
  *	(SET) is STORE_ERROR WRONGTYPE for its users.  sqlite: table store

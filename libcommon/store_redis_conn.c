@@ -15,10 +15,11 @@
  *	one too, the call returns STORE_ERROR and the backend is "down":
  *	further calls return STORE_ERROR at once, except that one call per
  *	back-off interval (100 ms, doubling up to 5 s) tries to connect;
- *	when it succeeds the backend is up again.  The change each way is
- *	logged once (log_warn, log_info).  An error reply (WRONGTYPE,
- *	NOAUTH, a script error) is STORE_ERROR for that call and leaves the
- *	connection alone.
+ *	when it succeeds the backend is up again (the back-off runs on
+ *	clock_mono(): a test that freezes the fake clock of clock.h freezes
+ *	it too).  The change each way is logged once (log_warn,
+ *	log_info).  An error reply (WRONGTYPE, NOAUTH, a script error) is
+ *	STORE_ERROR for that call and leaves the connection alone.
  *
  *	hiredis writes with write(2): a peer that is gone would raise
  *	SIGPIPE, so each command runs with SIGPIPE blocked in the calling

@@ -20,7 +20,7 @@
  *
  * DIAGNOSTICS
  *	"sqlite PATH: OPERATION: sqlite's message", e.g. "database is
- *	locked (after 2000 ms)" or "database or disk is full".
+ *	locked (waited 2000 of 2000 ms)" or "database or disk is full".
  */
 #include <limits.h>
 #include <stdlib.h>

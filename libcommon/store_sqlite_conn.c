@@ -18,12 +18,11 @@
  *	lock.  Calls that write also hold the store's write lock, so the
  *	threads of one process queue on a mutex, which hands over at once,
  *	and only writers of other processes meet sqlite's lock.  Measured
- *	with bench/store-bench (-O2, 2 cores, ext4; ops/s, 1 / 4 threads):
- *	    one connection, mutex:  get 280k / 190k   put 45k / 34k
- *	    pool of 4 + write lock: get 285k / 940k   put 45k / 37k
- *	    pool of 8 + write lock: get 280k / 870k   put 44k / 34k
- *	Writes are serialised by sqlite whatever we do; reads scale with
- *	connections, so: a pool of 4.
+ *	with bench/store-bench and t/unit/store_load_test (bench/STORE.md):
+ *	writes are serialised by sqlite whatever we do (one connection
+ *	behind a mutex wrote as fast as a pool); reads scale with
+ *	connections (get with 4 threads: 190,000/s on one connection,
+ *	940,000/s on 4, 870,000/s on 8).  So: a pool of 4.
  */
 #define _GNU_SOURCE /* pthread_mutex_clocklock() */
 #include <errno.h>
@@ -58,10 +57,18 @@ int sqc_fail(struct sq *q, struct sq_conn *c, const char *what,
              const char **error_r)
 {
     int code = sqlite3_errcode(c->db);
+    struct timespec now;
+    long long left_ms;
 
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return store_fail(error_r, "%s: %s: %s (after %lld ms)", q->label, what,
-                          sqlite3_errmsg(c->db), q->timeout_ms);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left_ms = (long long)(c->deadline.tv_sec - now.tv_sec) * 1000 +
+                  (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
+        return store_fail(error_r, "%s: %s: %s (waited %lld of %lld ms)",
+                          q->label, what, sqlite3_errmsg(c->db),
+                          q->timeout_ms - (left_ms > 0 ? left_ms : 0),
+                          q->timeout_ms);
+    }
     return store_fail(error_r, "%s: %s: %s", q->label, what,
                       sqlite3_errmsg(c->db));
 }

@@ -299,6 +299,8 @@ static int run_get(struct store *s, const struct step *t, const char *key,
     }
     if (good && rc == STORE_NOTFOUND)
         good = v == NULL;
+    if (rc != t->rc)
+        diag("rc %s: %s", rc_name(rc), rc == STORE_ERROR ? *err : "");
     free(v);
     return good;
 }

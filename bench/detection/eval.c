@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "learn.h"
+#include "learn_check.h"
 #include "mime.h"
 #include "util.h"
 
@@ -326,119 +327,162 @@ static void load_ext(const char *file, struct set *a, struct set *b)
     fclose(f);
 }
 
+struct opts {
+    struct learn_params p;
+    const char *outdir, *scores, *train, *test;
+    double fprate;
+    int folds, cvonly;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    int i;
+
+    memset(o, 0, sizeof(*o));
+    learn_params_default(&o->p);
+    o->outdir = ".";
+    o->fprate = 0.001;
+    o->folds = 5;
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
+            o->folds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+            o->fprate = atof(argv[++i]);
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            o->outdir = argv[++i];
+        else if (strcmp(argv[i], "--cv-only") == 0)
+            o->cvonly = 1;
+        else if (strcmp(argv[i], "--scores") == 0 && i + 1 < argc)
+            o->scores = argv[++i];
+        else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
+            o->p.epochs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+            o->p.rate = atof(argv[++i]);
+        else if (strcmp(argv[i], "--l2") == 0 && i + 1 < argc)
+            o->p.l2 = atof(argv[++i]);
+        else
+            break;
+    }
+    if (argc - i != 2 || o->folds < 2) {
+        fprintf(stderr, "usage: eval [-k FOLDS] [-f FP] [-o DIR] [--cv-only] "
+                        "[--scores FILE] TRAIN_LIST TEST_LIST\n");
+        return -1;
+    }
+    o->train = argv[i];
+    o->test = argv[i + 1];
+    return 0;
+}
+
+static int write_tsv(const char *outdir, const char *name, const struct set *tr,
+                     const struct set *te)
+{
+    char *path = xasprintf("%s/%s", outdir, name);
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL) {
+        perror(path);
+        free(path);
+        return -1;
+    }
+    write_scores(outdir, "train_cv", tr, f);
+    if (te != NULL)
+        write_scores(outdir, "test", te, f);
+    fclose(f);
+    free(path);
+    return 0;
+}
+
+/* The rule scores alone and summed with the classifier's symbol score
+ * (learn_check's default mapping), each with its own TRAIN cutoff. */
+static void report_combined(const char *file, struct set *tr, struct set *te,
+                            double fprate)
+{
+    struct learn_conf lc = {1, 1.0, 8, -4, 0, 12, 0.1, 10};
+    struct split a, b;
+    double cut;
+
+    load_ext(file, tr, te);
+    for (size_t k = 0; k < tr->n; k++)
+        tr->m[k].comb = tr->m[k].ext + learn_check_score(&lc, tr->m[k].margin);
+    for (size_t k = 0; k < te->n; k++)
+        te->m[k].comb = te->m[k].ext + learn_check_score(&lc, te->m[k].margin);
+    for (int which = 1; which <= 2; which++) {
+        split_scores(tr, which, &a);
+        split_scores(te, which, &b);
+        report(which == 1 ? "rules" : "combined", &a, &b, fprate, &cut);
+        split_free(&a);
+        split_free(&b);
+    }
+}
+
+/* Train on all of TRAIN, score TEST once; rates include the reading. */
+static struct learn_model *train_and_score(const struct opts *o, struct set *tr,
+                                           struct set *te,
+                                           struct learn_fv *scratch,
+                                           double fsecs)
+{
+    double tsecs = 0, lsecs, t0 = now();
+    size_t tbytes = 0;
+    struct learn_model *m = train(tr, NULL, &o->p);
+
+    lsecs = now() - t0;
+    printf("learn.per_sec: %.0f msgs/s (features and %d epochs)\n",
+           tr->n / (fsecs + lsecs), o->p.epochs);
+    if (load_list(o->test, te, scratch, &tsecs, &tbytes) < 0)
+        exit(1);
+    t0 = now();
+    for (size_t k = 0; k < te->n; k++)
+        te->m[k].margin = learn_margin(m, &te->m[k].fv);
+    tsecs += now() - t0;
+    printf("classify.per_sec: %.0f msgs/s (MIME parse, features, score; "
+           "%.1f MB/s)\n",
+           te->n / tsecs, tbytes / tsecs / 1e6);
+    printf("test.messages: %zu\n", te->n);
+    return m;
+}
+
 int main(int argc, char **argv)
 {
-    struct learn_params p;
+    struct opts o;
     struct learn_fv scratch;
     struct set tr, te;
     struct split a, b;
     struct learn_model *m;
-    const char *outdir = ".", *scores = NULL;
-    double fprate = 0.001, secs = 0, cut, t0;
+    struct strbuf sb;
+    double secs = 0, cut, t0;
     size_t bytes = 0;
-    int folds = 5, cvonly = 0, i;
 
-    learn_params_default(&p);
-
-    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
-            folds = atoi(argv[++i]);
-        else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
-            fprate = atof(argv[++i]);
-        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-            outdir = argv[++i];
-        else if (strcmp(argv[i], "--cv-only") == 0)
-            cvonly = 1;
-        else if (strcmp(argv[i], "--scores") == 0 && i + 1 < argc)
-            scores = argv[++i];
-        else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
-            p.epochs = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
-            p.rate = atof(argv[++i]);
-        else if (strcmp(argv[i], "--l2") == 0 && i + 1 < argc)
-            p.l2 = atof(argv[++i]);
-        else
-            break;
-    }
-    if (argc - i != 2 || folds < 2) {
-        fprintf(stderr, "usage: eval [-k FOLDS] [-f FP] [-o DIR] [--cv-only] "
-                        "[--scores FILE] TRAIN_LIST TEST_LIST\n");
+    if (parse_opts(argc, argv, &o) < 0)
         return 64;
-    }
     mime_init();
     learn_fv_init(&scratch, LEARN_BITS);
-    if (load_list(argv[i], &tr, &scratch, &secs, &bytes) < 0)
+    if (load_list(o.train, &tr, &scratch, &secs, &bytes) < 0)
         return 1;
     printf("train.messages: %zu\nfeatures.per_sec: %.0f msgs/s (%.1f MB/s)\n",
            tr.n, tr.n / secs, bytes / secs / 1e6);
-    printf("params: epochs=%d rate=%g l2=%g folds=%d fp=%g\n", p.epochs, p.rate,
-           p.l2, folds, fprate);
+    printf("params: epochs=%d rate=%g l2=%g folds=%d fp=%g\n", o.p.epochs,
+           o.p.rate, o.p.l2, o.folds, o.fprate);
     t0 = now();
-    cross_validate(&tr, folds, &p);
+    cross_validate(&tr, o.folds, &o.p);
     printf("cv.seconds: %.1f\n", now() - t0);
     split_scores(&tr, 0, &a);
-    if (cvonly) {
-        char *path = xasprintf("%s/cv.tsv", outdir);
-        FILE *f = fopen(path, "w");
-
-        report("classifier", &a, NULL, fprate, &cut);
-        if (f != NULL) {
-            write_scores(outdir, "train_cv", &tr, f);
-            fclose(f);
-        }
-        free(path);
-        return 0;
+    if (o.cvonly) {
+        report("classifier", &a, NULL, o.fprate, &cut);
+        return write_tsv(o.outdir, "cv.tsv", &tr, NULL) < 0;
     }
-    {
-        double fsecs = secs, tsecs = 0, lsecs;
-        size_t tbytes = 0;
-
-        t0 = now();
-        m = train(&tr, NULL, &p);
-        lsecs = now() - t0;
-        /* Learning a message = reading it (MIME, features) + the steps. */
-        printf("learn.per_sec: %.0f msgs/s (features and %d epochs)\n",
-               tr.n / (fsecs + lsecs), p.epochs);
-        if (load_list(argv[i + 1], &te, &scratch, &tsecs, &tbytes) < 0)
-            return 1;
-        t0 = now();
-        for (size_t k = 0; k < te.n; k++)
-            te.m[k].margin = learn_margin(m, &te.m[k].fv);
-        tsecs += now() - t0;
-        printf("classify.per_sec: %.0f msgs/s (MIME parse, features, score; "
-               "%.1f MB/s)\n",
-               te.n / tsecs, tbytes / tsecs / 1e6);
-    }
-    printf("test.messages: %zu\n", te.n);
+    m = train_and_score(&o, &tr, &te, &scratch, secs);
     split_scores(&te, 0, &b);
-    report("classifier", &a, &b, fprate, &cut);
+    report("classifier", &a, &b, o.fprate, &cut);
     split_free(&a);
     split_free(&b);
-    {
-        struct strbuf sb;
-
-        strbuf_init(&sb, 0);
-        learn_model_save(m, &sb);
-        printf("model.bytes: %zu\n", sb.len);
-        strbuf_free(&sb);
-    }
-    if (scores != NULL) {
-        load_ext(scores, &tr, &te);
-        (void)0;
-    }
-    {
-        char *path = xasprintf("%s/scores.tsv", outdir);
-        FILE *f = fopen(path, "w");
-
-        if (f == NULL) {
-            perror(path);
-            return 1;
-        }
-        write_scores(outdir, "train_cv", &tr, f);
-        write_scores(outdir, "test", &te, f);
-        fclose(f);
-        free(path);
-    }
+    strbuf_init(&sb, 0);
+    learn_model_save(m, &sb);
+    printf("model.bytes: %zu\n", sb.len);
+    strbuf_free(&sb);
+    if (o.scores != NULL)
+        report_combined(o.scores, &tr, &te, o.fprate);
+    if (write_tsv(o.outdir, "scores.tsv", &tr, &te) < 0)
+        return 1;
     learn_model_free(m);
     learn_fv_free(&scratch);
     return 0;

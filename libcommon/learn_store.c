@@ -90,56 +90,58 @@ int learn_store_load(struct store *s, struct learn_model **model_r,
     return rc;
 }
 
-/* Write mine over the bytes cur that base came from; merge on conflict. */
+/*
+ * Write mine over the bytes cur that base came from; merge on conflict.
+ * Takes cur, base and mine, and frees them.
+ */
 static int learn_store_save(struct store *s, char *cur, size_t curlen,
                             struct learn_model *base, struct learn_model *mine,
                             const char **error_r)
 {
+    int rc = -1;
+
     for (int t = 0; t < LEARN_SAVE_TRIES; t++) {
+        struct learn_model *theirs = NULL, *merged;
         struct strbuf out;
-        int rc;
+        int src;
 
         strbuf_init(&out, 0);
         learn_model_save(mine, &out);
-        rc = store_cas(s, LEARN_KEY_MODEL, cur, curlen, out.data, out.len, 0,
-                       error_r);
+        src = store_cas(s, LEARN_KEY_MODEL, cur, curlen, out.data, out.len, 0,
+                        error_r);
         strbuf_free(&out);
-        if (rc == STORE_OK) {
-            free(cur);
-            return store_incr(s, LEARN_KEY_SERIAL, 1, 0, NULL, error_r) ==
-                           STORE_OK
-                       ? 0
-                       : -1;
-        }
         free(cur);
         cur = NULL;
-        if (rc != STORE_CONFLICT)
-            return -1;
-        /* Someone saved meanwhile: their model plus our change. */
-        {
-            struct learn_model *theirs = NULL, *merged;
-
-            rc = learn_store_get(s, &cur, &curlen, error_r);
-            if (rc < 0)
-                return -1;
-            if (rc == 0 && learn_model_load(cur, curlen, &theirs, error_r) < 0) {
-                free(cur);
-                return -1;
-            }
-            if (theirs == NULL)
-                learn_model_new(mine->bits, &theirs, error_r);
-            merged = learn_model_dup(theirs);
-            learn_model_merge(merged, base, mine);
-            learn_model_free(base);
-            learn_model_free(mine);
-            base = theirs;
-            mine = merged;
-            if (rc == 1)
-                cur = NULL;
+        if (src == STORE_OK) {
+            rc = store_incr(s, LEARN_KEY_SERIAL, 1, 0, NULL, error_r) ==
+                         STORE_OK
+                     ? 0
+                     : -1;
+            goto out;
         }
+        if (src != STORE_CONFLICT)
+            goto out;
+        /* Someone saved meanwhile: their model plus our change. */
+        src = learn_store_get(s, &cur, &curlen, error_r);
+        if (src < 0)
+            goto out;
+        if (src == 0 && learn_model_load(cur, curlen, &theirs, error_r) < 0)
+            goto out;
+        if (theirs == NULL && learn_model_new(mine->bits, &theirs, error_r) < 0)
+            goto out;
+        merged = learn_model_dup(theirs);
+        learn_model_merge(merged, base, mine);
+        learn_model_free(base);
+        learn_model_free(mine);
+        base = theirs;
+        mine = merged;
     }
     *error_r = "the model kept changing under us; try again";
-    return -1;
+out:
+    free(cur);
+    learn_model_free(base);
+    learn_model_free(mine);
+    return rc;
 }
 
 int learn_store_learn(struct store *s, learn_store_fn fn, void *arg,

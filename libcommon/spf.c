@@ -34,6 +34,7 @@
 #include <spf2/spf_log.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "util.h"
@@ -86,11 +87,38 @@ static SPF_dns_stat_t spf_herrno(enum dns_status st)
     }
 }
 
-/* One record into slot i of rr; -1 when out of memory or unusable. */
+/* Is this TXT an SPF record ("v=spf1" then a space or the end)? */
+static int spf_is_record(const char *t)
+{
+    return strncasecmp(t, "v=spf1", 6) == 0 && (t[6] == ' ' || t[6] == '\0');
+}
+
+/* A TXT record that is not an SPF record can only be an explanation
+ * (exp=) to libspf2, and 1.2.10 compiles every space of one as "%" and
+ * stops expanding macros after it ("a %{d}" comes out "a%%{d}").  In a
+ * macro-string "%_" is a space (RFC 7208 7.1), so giving libspf2 "%_"
+ * for each space means the same and survives its parser. */
+static char *spf_exp_text(const char *t)
+{
+    struct strbuf sb;
+
+    strbuf_init(&sb, 0);
+    for (; *t; t++) {
+        if (*t == ' ')
+            strbuf_puts(&sb, "%_");
+        else
+            strbuf_append(&sb, t, 1);
+    }
+    strbuf_puts(&sb, "");
+    return strbuf_detach(&sb);
+}
+
+/* One record into slot i of rr; -1 when out of memory. */
 static int spf_rr_copy(SPF_dns_rr_t *rr, int i, ns_type type,
                        const struct dns_rr *r)
 {
     const char *text = r->text;
+    char *exp = NULL;
     size_t len;
 
     switch (type) {
@@ -110,10 +138,15 @@ static int spf_rr_copy(SPF_dns_rr_t *rr, int i, ns_type type,
          * it); TXT: the text up to a NUL byte, as libspf2 reads it. */
         if ((type == ns_t_mx || type == ns_t_ptr) && text[0] == '\0')
             text = ".";
+        if (type == ns_t_txt && !spf_is_record(text))
+            text = exp = spf_exp_text(text);
         len = strlen(text);
-        if (SPF_dns_rr_buf_realloc(rr, i, len + 1) != SPF_E_SUCCESS)
+        if (SPF_dns_rr_buf_realloc(rr, i, len + 1) != SPF_E_SUCCESS) {
+            free(exp);
             return -1;
+        }
         memcpy(rr->rr[i]->txt, text, len + 1);
+        free(exp);
         return 0;
     }
 }
@@ -184,7 +217,8 @@ int spf_new(struct dns *d, const char *receiver, struct spf **spf_r,
     err = SPF_server_set_rec_dom(s->server, receiver);
     if (err == SPF_E_SUCCESS)
         err = SPF_server_set_explanation(
-            s->server, "%{i} is not one of %{d}'s designated mail servers.",
+            s->server,
+            "%{c}%_is%_not%_one%_of%_%{d}'s%_designated%_mail%_servers.",
             &resp);
     if (resp != NULL)
         SPF_response_free(resp);
@@ -209,8 +243,16 @@ void spf_free(struct spf *s)
 
 /* ---- one check --------------------------------------------------------------- */
 
-static enum spf_result spf_map(SPF_result_t r)
+/* libspf2's result; INVALID (no result) is temperror when a lookup or
+ * the library failed, permerror when the record did not compile
+ * (1.2.10 returns SPF_E_NOT_SPF then, with no result). */
+static enum spf_result spf_map(SPF_result_t r, SPF_errcode_t err)
 {
+    if (r == SPF_RESULT_INVALID)
+        return err == SPF_E_DNS_ERROR || err == SPF_E_NO_MEMORY ||
+                       err == SPF_E_INTERNAL_ERROR || err == SPF_E_SUCCESS
+                   ? SPF_RES_TEMPERROR
+                   : SPF_RES_PERMERROR;
     switch (r) {
     case SPF_RESULT_NEUTRAL:
         return SPF_RES_NEUTRAL;
@@ -224,7 +266,7 @@ static enum spf_result spf_map(SPF_result_t r)
         return SPF_RES_NONE;
     case SPF_RESULT_PERMERROR:
         return SPF_RES_PERMERROR;
-    default: /* TEMPERROR, and INVALID: the evaluation did not finish */
+    default:
         return SPF_RES_TEMPERROR;
     }
 }
@@ -371,6 +413,7 @@ static void spf_run(struct spf *s, enum spf_identity id, const char *ip,
     SPF_response_t *resp = NULL;
     struct deadline saved = dns_thread_budget();
     const char *why = NULL, *c;
+    SPF_errcode_t err;
 
     if (req == NULL || spf_request_fill(req, id, ip, helo, sender, &why) < 0) {
         o->result = SPF_RES_TEMPERROR;
@@ -381,9 +424,9 @@ static void spf_run(struct spf *s, enum spf_identity id, const char *ip,
         return;
     }
     dns_thread_budget_set(budget);
-    SPF_request_query_mailfrom(req, &resp);
+    err = SPF_request_query_mailfrom(req, &resp);
     dns_thread_budget_set(saved);
-    o->result = resp != NULL ? spf_map(SPF_response_result(resp))
+    o->result = resp != NULL ? spf_map(SPF_response_result(resp), err)
                              : SPF_RES_TEMPERROR;
     c = resp != NULL ? SPF_response_get_header_comment(resp) : NULL;
     if (c != NULL && c[0] != '\0' && resp->result != SPF_RESULT_INVALID)
@@ -392,6 +435,9 @@ static void spf_run(struct spf *s, enum spf_identity id, const char *ip,
         o->comment = xasprintf("%s: temporary error looking up the SPF "
                                "policy of %s",
                                s->receiver, o->domain);
+    else
+        o->comment = xasprintf("%s: the SPF policy of %s cannot be read (%s)",
+                               s->receiver, o->domain, SPF_strerror(err));
     c = resp != NULL ? SPF_response_get_explanation(resp) : NULL;
     if (o->result == SPF_RES_FAIL && c != NULL && c[0] != '\0')
         o->explanation = xstrdup(c);

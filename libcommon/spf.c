@@ -151,6 +151,26 @@ static int spf_rr_copy(SPF_dns_rr_t *rr, int i, ns_type type,
     }
 }
 
+/* RFC 7208 7.3: a name made by macro expansion that is longer than
+ * 253 bytes loses labels on the left until it fits (libspf2 1.2.10
+ * asks for the whole name, which cannot exist). */
+static const char *spf_truncate(const char *domain)
+{
+    size_t n = strlen(domain);
+
+    if (n > 0 && domain[n - 1] == '.')
+        n--;
+    while (n > 253) {
+        const char *dot = strchr(domain, '.');
+
+        if (dot == NULL)
+            break;
+        n -= (size_t)(dot + 1 - domain);
+        domain = dot + 1;
+    }
+    return domain;
+}
+
 static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer,
                                     const char *domain, ns_type type,
                                     int should_cache)
@@ -163,7 +183,7 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer,
     (void)should_cache;
     if (type == ns_t_spf) /* RFC 7208 3.1: TXT only */
         return SPF_dns_rr_new_init(layer, domain, type, 0, NO_DATA);
-    dns_lookup(s->dns, domain, type, dns_thread_budget(), &a);
+    dns_lookup(s->dns, spf_truncate(domain), type, dns_thread_budget(), &a);
     rr = SPF_dns_rr_new_init(layer, domain, type, (int)a.ttl,
                              spf_herrno(a.status));
     if (rr == NULL) {
@@ -451,7 +471,8 @@ void spf_check(struct spf *s, enum spf_identity id, const char *client_ip,
                struct spf_out *out)
 {
     const char *at, *envfrom;
-    char *pm = NULL;
+    char *pm = NULL, v4[INET_ADDRSTRLEN];
+    struct in6_addr a6;
     int null_sender = sender == NULL || sender[0] == '\0' ||
                       strcmp(sender, "<>") == 0;
 
@@ -460,6 +481,12 @@ void spf_check(struct spf *s, enum spf_identity id, const char *client_ip,
         helo = "";
     if (client_ip == NULL)
         client_ip = "";
+    /* An IPv4 client seen through an IPv6 socket (::ffff:192.0.2.1) is
+     * an IPv4 client (RFC 7208 5: ip4 and a/mx match it, ip6 does not);
+     * libspf2 1.2.10 would check it as IPv6. */
+    if (inet_pton(AF_INET6, client_ip, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6) &&
+        inet_ntop(AF_INET, &a6.s6_addr[12], v4, sizeof v4) != NULL)
+        client_ip = v4;
     /* RFC 7208 2.3 and 2.4: the HELO identity, and the null sender,
      * are checked as postmaster@HELO. */
     if (id == SPF_ID_HELO || null_sender) {

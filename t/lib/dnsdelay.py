@@ -1,28 +1,39 @@
 #!/usr/bin/python3
-"""dnsdelay.py - a DNS forwarder that answers slowly for one zone (tests).
+"""dnsdelay.py - a DNS forwarder that answers slowly, or not at all (tests).
 
-usage: dnsdelay.py PORT UPSTREAM_PORT ZONE DELAY_MS [READY_FILE]
+usage: dnsdelay.py --listen PORT --upstream PORT [--slow ZONE --delay MS]
+                   [--drop FILE] [--ready FILE]
 
 Listens on 127.0.0.1:PORT (UDP and TCP), forwards every query unchanged
-to 127.0.0.1:UPSTREAM_PORT (same transport) and sends the answer back;
-for a query whose name is ZONE or under it, the answer leaves no
-earlier than DELAY_MS milliseconds after the query came in.  Each query
-is handled in its own thread, so ten slow queries at once cost one
-delay, not ten.  Creates READY_FILE once both sockets listen.  Standard
-library only; stops on SIGTERM.  The real server stays the real one:
-this only adds latency, which unbound cannot be told to do per zone.
+to 127.0.0.1:UPSTREAM (same transport) and sends the answer back.
+--slow/--delay: for a query whose name is ZONE or under it, the answer
+leaves no earlier than MS milliseconds after the query came in.
+--drop: FILE has lines "NAME [TYPE...]"; a query for exactly NAME (not
+its subdomains) is dropped unless its type is one of the TYPEs (A,
+AAAA, MX, TXT, SPF, PTR, CNAME, NS, SOA), so the client times out: the
+openspf suite's TIMEOUT, which unbound's "local-zone deny" cannot do
+for one name and one type.  Each query is handled in its own thread, so
+ten slow queries at once cost one delay, not ten.  Creates the --ready
+file once both sockets listen.  Standard library only; stops on SIGTERM.
+The real server stays the real one: this only adds latency and loss,
+which unbound cannot be told to do per name.
 """
+import argparse
 import os
 import signal
 import socket
 import struct
-import sys
 import threading
 import time
 
 
-def qname(msg):
-    """The question name of a DNS message, lower case, no trailing dot."""
+TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15,
+         "TXT": 16, "AAAA": 28, "SPF": 99}
+
+
+def question(msg):
+    """The question of a DNS message: name (lower case, no trailing dot,
+    labels as Latin-1 text) and type."""
     labels, i = [], 12
     while i < len(msg):
         n = msg[i]
@@ -30,14 +41,27 @@ def qname(msg):
             break
         labels.append(msg[i + 1:i + 1 + n].decode("latin-1").lower())
         i += 1 + n
-    return ".".join(labels)
+    qtype = int.from_bytes(msg[i + 1:i + 3], "big") if i + 3 <= len(msg) else 0
+    return ".".join(labels), qtype
+
+
+def read_drops(path):
+    """NAME -> the set of types still answered."""
+    drops = {}
+    with open(path, encoding="latin-1") as f:
+        for line in f:
+            w = line.split()
+            if w:
+                drops[w[0].lower().rstrip(".")] = {TYPES[t] for t in w[1:]}
+    return drops
 
 
 class Forwarder:
-    def __init__(self, port, upstream, zone, delay_ms):
+    def __init__(self, port, upstream, zone, delay_ms, drops):
         self.upstream = ("127.0.0.1", upstream)
-        self.zone = zone.lower().rstrip(".")
+        self.zone = zone.lower().rstrip(".") if zone else None
         self.delay = delay_ms / 1000.0
+        self.drops = drops
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind(("127.0.0.1", port))
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -46,8 +70,13 @@ class Forwarder:
         self.tcp.listen(64)
 
     def slow(self, msg):
-        n = qname(msg)
-        return n == self.zone or n.endswith("." + self.zone)
+        n, _ = question(msg)
+        return self.zone is not None and (n == self.zone or
+                                          n.endswith("." + self.zone))
+
+    def dropped(self, msg):
+        n, t = question(msg)
+        return n in self.drops and t not in self.drops[n]
 
     def hold(self, msg, t0):
         if self.slow(msg):
@@ -56,6 +85,8 @@ class Forwarder:
                 time.sleep(left)
 
     def udp_one(self, msg, peer, t0):
+        if self.dropped(msg):
+            return
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(10)
         try:
@@ -100,6 +131,8 @@ class Forwarder:
                     if msg is None:
                         return
                     t0 = time.monotonic()
+                    if self.dropped(msg):
+                        continue
                     with socket.create_connection(self.upstream, 10) as up:
                         up.sendall(struct.pack("!H", len(msg)) + msg)
                         ans = self.read_msg(up)
@@ -118,14 +151,20 @@ class Forwarder:
 
 
 def main():
-    if len(sys.argv) not in (5, 6):
-        sys.exit(__doc__)
-    f = Forwarder(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
-                  int(sys.argv[4]))
-    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    ap = argparse.ArgumentParser(usage=__doc__)
+    ap.add_argument("--listen", type=int, required=True)
+    ap.add_argument("--upstream", type=int, required=True)
+    ap.add_argument("--slow")
+    ap.add_argument("--delay", type=int, default=0)
+    ap.add_argument("--drop")
+    ap.add_argument("--ready")
+    a = ap.parse_args()
+    f = Forwarder(a.listen, a.upstream, a.slow, a.delay,
+                  read_drops(a.drop) if a.drop else {})
+    signal.signal(signal.SIGTERM, lambda *x: os._exit(0))
     threading.Thread(target=f.tcp_loop, daemon=True).start()
-    if len(sys.argv) == 6:
-        with open(sys.argv[5], "w") as r:
+    if a.ready:
+        with open(a.ready, "w") as r:
             r.write("%d\n" % os.getpid())
     f.udp_loop()
 

@@ -47,7 +47,8 @@ dnstest_run() {
     fi
     ubd_start "$DNSTEST_T/ubd" "$port" "$DNSTEST_T/zones" ||
         { echo "Bail out! unbound did not start on 127.0.0.1:$port"; exit 1; }
-    dnsdelay_start "$DNSTEST_T/delay" $((port + 2)) "$port" slow.test 300 ||
+    dnsdelay_start "$DNSTEST_T/delay" $((port + 2)) "$port" \
+        --slow slow.test --delay 300 ||
         { echo "Bail out! dnsdelay.py did not start"; exit 1; }
     SLUICE_DNS_SERVER=127.0.0.1:$port \
         SLUICE_DNS_SLOW_SERVER=127.0.0.1:$((port + 2)) \

@@ -37,11 +37,12 @@
 #
 #	The same shell functions start the lab's DNS server.
 #
-#	dnsdelay_start DIR PORT UPSTREAM_PORT ZONE MS starts
+#	dnsdelay_start DIR PORT UPSTREAM_PORT [OPTIONS] starts
 #	t/lib/dnsdelay.py: a forwarder on 127.0.0.1:PORT (UDP and TCP) to
-#	127.0.0.1:UPSTREAM_PORT that holds back the answers for names
-#	under ZONE until MS milliseconds after the query came in;
-#	dnsdelay_stop DIR stops it.
+#	127.0.0.1:UPSTREAM_PORT; "--slow ZONE --delay MS" holds back the
+#	answers for names under ZONE until MS milliseconds after the query
+#	came in, "--drop FILE" drops queries for single names (see the
+#	script); dnsdelay_stop DIR stops it.
 UBD_SRC=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE:-$0}")/../.." 2>/dev/null && pwd)}
 
 ubd_pid() { cat "$1/ubd.pid" 2>/dev/null; }
@@ -91,7 +92,10 @@ CONF
         [ -f "$f" ] || continue
         z=$(ubd_zone_name "$f")
         if [ "$z" = . ]; then
-            echo '  local-zone: "." transparent' # the root zone answers
+            # the root zone answers, also for the private reverse zones
+            # (192.168.in-addr.arpa...) unbound would answer itself
+            echo '  local-zone: "." transparent'
+            echo '  unblock-lan-zones: yes'
         else
             echo "  local-zone: \"$z\" transparent"
         fi
@@ -189,12 +193,14 @@ ubd_stop() { # DIR
     rm -f "$1/ubd.pid"
 }
 
-dnsdelay_start() { # DIR PORT UPSTREAM_PORT ZONE MS
-    local dir=$1 pid i
+dnsdelay_start() { # DIR PORT UPSTREAM_PORT [OPTIONS...]
+    local dir=$1 port=$2 up=$3 pid i
+    shift 3
     mkdir -p "$dir" || return 1
     rm -f "$dir/dnsdelay.ready"
-    /usr/bin/python3 "$UBD_SRC/t/lib/dnsdelay.py" "$2" "$3" "$4" "$5" \
-        "$dir/dnsdelay.ready" >>"$dir/dnsdelay.log" 2>&1 &
+    /usr/bin/python3 "$UBD_SRC/t/lib/dnsdelay.py" --listen "$port" \
+        --upstream "$up" --ready "$dir/dnsdelay.ready" "$@" \
+        >>"$dir/dnsdelay.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/dnsdelay.pid"
     for i in $(seq 1 50); do

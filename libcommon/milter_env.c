@@ -26,8 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "dns.h"
 #include "log.h"
 #include "milter_int.h"
+#include "spf.h"
 #include "store.h"
 #include "util.h"
 
@@ -36,6 +40,8 @@ struct milter_services {
     char *key;
     struct store *store;
     char *password;
+    struct dns *dns;
+    struct spf *spf;
 };
 
 static pthread_mutex_t sv_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -55,12 +61,22 @@ static char *sv_key(const struct common_conf *cc, unsigned needs)
                           ? cc->store_redis_password_file
                           : "",
                       cc->store_redis_db, cc->store_timeout);
+    if (needs & MOD_NEED_DNS) {
+        strbuf_printf(&b, "dns=%lld|%lld|", cc->dns_timeout, cc->dns_tries);
+        for (size_t i = 0; i < cc->dns_servers.n; i++)
+            strbuf_printf(&b, "%s,", cc->dns_servers.v[i]);
+        strbuf_puts(&b, ";");
+    }
     strbuf_printf(&b, "needs=%u", needs);
     return strbuf_detach(&b);
 }
 
 static void sv_free(struct milter_services *sv)
 {
+    if (sv->spf)
+        spf_free(sv->spf);
+    if (sv->dns)
+        dns_free(sv->dns);
     if (sv->store)
         store_close(sv->store);
     free(sv->password);
@@ -82,6 +98,29 @@ static int sv_open_store(struct milter_services *sv,
     return 0;
 }
 
+/* The resolver (the [common] dns_* keys) and SPF over it; the SPF
+ * receiver (Received-SPF, explanations) is this host's name. */
+static int sv_open_dns(struct milter_services *sv,
+                       const struct common_conf *cc, const char **error_r)
+{
+    struct dns_conf dc;
+    char host[256];
+
+    dc.servers = &cc->dns_servers;
+    dc.timeout_ms = cc->dns_timeout;
+    dc.tries = (int)cc->dns_tries;
+    if (dns_new(&dc, &sv->dns, error_r) < 0)
+        return -1;
+    if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    if (spf_new(sv->dns, host, &sv->spf, error_r) < 0)
+        return -1;
+    log_info(NULL, "resolver: %s",
+             cc->dns_servers.n ? cc->dns_servers.v[0] : "system (/etc/resolv.conf)");
+    return 0;
+}
+
 static struct milter_services *sv_open(const struct common_conf *cc,
                                        unsigned needs, char *key,
                                        const char **error_r)
@@ -92,10 +131,8 @@ static struct milter_services *sv_open(const struct common_conf *cc,
     sv->refs = 1;
     if ((needs & MOD_NEED_STORE) && sv_open_store(sv, cc, error_r) < 0)
         goto fail;
-    if (needs & MOD_NEED_DNS) {
-        *error_r = "this build has no resolver";
+    if ((needs & MOD_NEED_DNS) && sv_open_dns(sv, cc, error_r) < 0)
         goto fail;
-    }
     return sv;
 fail:
     sv_free(sv);
@@ -140,6 +177,8 @@ int milter_services_attach(struct runtime *rt, const char **error_r)
         return -1;
     rt->sv = sv;
     rt->env.store = sv->store;
+    rt->env.dns = sv->dns;
+    rt->env.spf = sv->spf;
     return 0;
 }
 

@@ -520,11 +520,6 @@ static sfsistat cb_close(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
-extern sfsistat milter_negotiate(SMFICTX *, unsigned long, unsigned long,
-                                 unsigned long, unsigned long,
-                                 unsigned long *, unsigned long *,
-                                 unsigned long *, unsigned long *);
-
 struct smfiDesc milter_desc = {
     .xxfi_name = "sluice",
     .xxfi_version = SMFI_VERSION,

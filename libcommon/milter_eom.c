@@ -65,10 +65,13 @@ void milter_log_refusal(struct conn_ctx *cc, const char *milter,
     struct sl_msg *m = &cc->msg.m;
     char *syms = res ? result_symbols_str(res) : xstrdup("");
     char *rcpts = rcpt ? xstrdup(rcpt) : rcpt_list(m);
+    char *why = rcpt ? xasprintf("recipient <%s>: %s", rcpt, reason ? reason : "")
+                     : xstrdup(reason ? reason : "");
 
     log_summary(cc->msg.active ? m->qid : "NOQUEUE", milter, action,
-                res ? result_score(res) : 0, syms, reason,
-                cc->conn.client_addr, cc->msg.active ? m->from : NULL, rcpts);
+                res ? result_score(res) : 0, syms, why, cc->conn.client_addr,
+                cc->msg.active ? m->from : NULL, rcpts);
+    free(why);
     free(rcpts);
     free(syms);
 }

@@ -36,8 +36,6 @@ struct runtime {
     struct sl_env env;
     struct inside *inside;
     struct milter_services *sv; /* NULL until runtime_start() */
-    unsigned events;            /* MOD_EV_* the glue needs from the MTA */
-    unsigned reply_events;
 };
 
 struct milter_app {
@@ -45,8 +43,7 @@ struct milter_app {
     const struct module *const *mods;
     size_t nmods;
     int allinone;
-    unsigned events;       /* union of the modules' MOD_EV_* */
-    unsigned reply_events; /* union of the modules' reply_events */
+    unsigned events;       /* union of the modules' MOD_EV_* and stages */
     unsigned needs;        /* union of the modules' MOD_NEED_* */
 };
 
@@ -132,6 +129,11 @@ void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage);
 unsigned milter_answer_events(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
+/* milter_neg.c: the xxfi_negotiate callback. */
+sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                          unsigned long f2, unsigned long f3,
+                          unsigned long *pf0, unsigned long *pf1,
+                          unsigned long *pf2, unsigned long *pf3);
 sfsistat milter_eom(SMFICTX *ctx);
 /* 0, or -1 (logged) when the MTA refused the reply. */
 int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r);

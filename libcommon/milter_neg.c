@@ -194,6 +194,7 @@ sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     cc->events = neg_events(cc->rt);
     want = neg_steps_wanted(cc->events, milter_answer_events());
+    log_debug(NULL, "negotiate: MTA offers actions %#lx steps %#lx", f0, f1);
     neg_log_missing(actions, f0, 1);
     neg_log_missing(want & ~(unsigned long)SMFIP_HDR_LEADSPC, f1, 0);
     *pf0 = actions & f0;

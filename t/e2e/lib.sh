@@ -143,8 +143,9 @@ e2e_port_block() {
     restart) i=3 ;;
     reload) i=4 ;;
     deploy_compare) i=5 ;;
-    rcpt) i=6 ;;
-    client) i=7 ;;
+    stages) i=6 ;;
+    rcpt) i=7 ;;
+    client) i=8 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

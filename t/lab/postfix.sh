@@ -156,7 +156,6 @@ smtpd_milters = $milters
 non_smtpd_milters =
 milter_default_action = tempfail
 milter_protocol = 6
-milter_connect_macros = j {daemon_name} {daemon_addr} v _ {client_addr} {client_name}
 EOF
     lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
 }

@@ -13,7 +13,7 @@ mt.disconnect(conn)
 
 -- 14 from the header + 1 = 15 = score_reject.
 conn, r = T.send({ headers = { { "X-Testmod-Score", "14" } } })
-T.ok(r == SMFIR_REPLYCODE, "scores of two modules add up to a reject")
+T.refused(conn, r, "550", "5.7.1", "This message was refused by the content policy of this site.", "scores of two modules add up to a reject")
 mt.disconnect(conn)
 
 conn, r = T.send({ headers = { { "X-Testmod-Score", "13" } } })
@@ -24,7 +24,7 @@ mt.disconnect(conn)
 
 local body, ctype = T.mime_with("tool.exe", "application/octet-stream", T.pe_bytes())
 conn, r = T.send({ body = body, ctype = ctype })
-T.ok(r == SMFIR_REPLYCODE, "attach rule still rejects in one process")
+T.refused(conn, r, "550", "5.7.1", "Attachment tool.exe was refused: files of this type are not accepted here.", "attach rule still rejects in one process")
 mt.disconnect(conn)
 
 T.done()

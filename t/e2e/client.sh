@@ -9,7 +9,8 @@
 # at connect with 451 at MAIL FROM (Postfix gives the module's text,
 # Sendmail its own "4.3.2 Please try again later").  The debug lines show what reached the
 # milters: {client_addr}, no verified name ("unknown" under both MTAs),
-# and the macros of sluice(7)'s Postfix/Sendmail table.
+# and the macros of sluice(7)'s Postfix/Sendmail table.  Per-recipient
+# answers at RCPT, chained and all in one (t/e2e/stages.sh has more).
 . "$(dirname "$0")/lib.sh"
 
 e2e_private_net "$@"
@@ -69,6 +70,27 @@ for lab in chain all; do
     fi
     l=$(debug_line "$lab" DATA 192.0.2.10)
     t_like "$l" "macros at DATA: i=[0-9A-Za-z]+ " "$lab: {i} at DATA"
+
+    # -- per recipient: one refused, one deferred, the other delivered --------
+    e2e_msg "$lab-rcpt" "Three recipients" "Two of them are refused."
+    smtp_open "$lab" && smtp_cmd "EHLO client.sender.test" &&
+        smtp_cmd "MAIL FROM:<alice@sender.test>"
+    smtp_cmd "RCPT TO:<$lab-rcpt@rcpt.test>"
+    t_is "$SMTP_CODE" 250 "$lab: a plain recipient gets 250"
+    smtp_cmd "RCPT TO:<refuse-z@rcpt.test>"
+    t_is "$SMTP_TEXT" \
+        "$(e2e_mta_text "550 5.1.1" refuse-z@rcpt.test "Recipient refused by a test rule.")" \
+        "$lab: refuse-z refused at RCPT"
+    smtp_cmd "RCPT TO:<defer-z@rcpt.test>"
+    t_is "$SMTP_TEXT" "451 4.2.1 Recipient deferred by a test rule." \
+        "$lab: defer-z deferred at RCPT"
+    smtp_data "$T/msg/$lab-rcpt.eml"
+    t_is "$SMTP_CODE" 250 "$lab: accepted for the other recipient"
+    smtp_close
+    f=$(e2e_delivered "$lab" "$lab-rcpt")
+    t_like "$(lab_header "${f:-/dev/null}" X-Sluice-Verdict)" \
+        'TEST_STATE\(0\.00\)\[msg1-rcpts1\]' "$lab: delivered, one recipient counted"
+    t_ok "$lab: never delivered to refuse-z" not lab_mta_sent_ok "${E2E_DIR[$lab]}" refuse-z
 
     # -- refused at connect -------------------------------------------------
     e2e_msg "$lab-refused" "From a refused address" "Hello from 192.0.2.66."

@@ -144,8 +144,7 @@ e2e_port_block() {
     reload) i=4 ;;
     deploy_compare) i=5 ;;
     stages) i=6 ;;
-    rcpt) i=7 ;;
-    client) i=8 ;;
+    client) i=7 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))
@@ -430,6 +429,17 @@ mime_count() {
 num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 
 not() { ! "$@"; }
+
+# e2e_mta_text "CODE XCODE" ADDR TEXT: the reply a module's 5xx refusal
+# at MAIL or RCPT (for ADDR) becomes: Sendmail puts "<ADDR>... " in front
+# of the text, Postfix passes it as it is (sluice(7)).
+e2e_mta_text() {
+    if [ "$E2E_MTA" = sendmail ]; then
+        echo "$1 <$2>... $3"
+    else
+        echo "$1 $3"
+    fi
+}
 
 # expect_reject LAB ID LABEL NAME_ERE SYMBOL: the message was refused
 # with 550 5.7.1 naming the file, logged with SYMBOL, never delivered.

@@ -19,6 +19,9 @@
  *            a header "X-Testmod-Fail: yes" fails (on_error at EOM).
  *            TEST_STATE_LEAK (100) when the per-message state is not the
  *            one made for this message's sender: state carried over.
+ *            With [testmod] store_counter = yes it counts the messages of
+ *            each sender in the store (TEST_STORE (0) with the count as
+ *            detail); a store that fails is the on_error path.
  * With attach loaded beside it, the chained and the all-in-one
  * deployments must agree on sums, forced actions and header trust.  Its
  * section [testmod] has only the keys every module has; only the test
@@ -29,10 +32,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store.h"
 #include "testmod.h"
 
 struct testmod_conf {
     struct mod_conf mc;
+    int store_counter;
 };
 
 struct tm_conn {
@@ -47,6 +52,9 @@ struct tm_msg {
 
 static const struct cfg_key testmod_keys[] = {
     MOD_CONF_KEYS(struct testmod_conf, "testmod"),
+    {"store_counter", CFG_BOOL, "no", 0, 0,
+     offsetof(struct testmod_conf, store_counter), NULL,
+     "Count each sender's messages in the store (TEST_STORE)."},
     {NULL},
 };
 
@@ -77,6 +85,20 @@ static const struct reply_template testmod_replies[] = {
       "Hylätty testisäännön perusteella."}},
     {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
+
+static int testmod_setup(const struct cfg *cfg, void **state_r,
+                         struct cfg_errors *errs)
+{
+    *state_r = (void *)cfg_section(cfg, "testmod");
+    return 0;
+}
+
+static unsigned testmod_needs(const void *state)
+{
+    const struct testmod_conf *c = state;
+
+    return c && c->store_counter ? MOD_NEED_STORE : 0;
+}
 
 static enum mod_rc testmod_fail(struct mod_ctx *x, const char *why)
 {
@@ -184,6 +206,17 @@ static enum mod_rc testmod_eom(struct mod_ctx *x)
     result_add(x->res, "TEST_STATE", 0, detail);
     if (f != NULL && strcasecmp(f->value, "yes") == 0)
         return testmod_fail(x, "test failure at end of message");
+    if (testmod_needs(x->state) & MOD_NEED_STORE) {
+        char key[600], count[32];
+        const char *err;
+        long long n;
+
+        snprintf(key, sizeof(key), "testmod/%s", x->msg->from);
+        if (store_incr(x->env->store, key, 1, 3600, &n, &err) != STORE_OK)
+            return testmod_fail(x, err);
+        snprintf(count, sizeof(count), "%lld", n);
+        result_add(x->res, "TEST_STORE", 0, count);
+    }
     return MOD_CONTINUE;
 }
 
@@ -192,6 +225,8 @@ const struct module testmod_module = {
     .section = &testmod_section,
     .replies = testmod_replies,
     .events = MOD_EV_HEADER | MOD_EV_EOM,
+    .needs_of = testmod_needs,
+    .setup = testmod_setup,
     .conn_free = testmod_conn_free,
     .msg_free = testmod_msg_free,
     .connect = testmod_connect,

@@ -14,27 +14,28 @@
  *	learn_features() reads one message: its raw bytes (the header block
  *	as received, then the body) and its MIME tree (mime.h, the one
  *	parse every module shares).  It makes binary features, each a
- *	string hashed into 1 << bits buckets, from what a spammer cannot
- *	change cheaply from one campaign to the next:
- *	    body      words, orthogonal sparse bigrams (word pairs up to 4
- *	              apart) and character 4-grams of the decoded text
- *	              parts (HTML reduced to its text; inline tags such as
- *	              <b> do not split a word); the first 32 KiB of text
- *	    html      tag and tag.attribute names, and how much of the text
- *	              was markup
+ *	string hashed into 1 << bits buckets, from what the sender wrote,
+ *	not from the route the message took (relays, list managers and the
+ *	receiving mailbox change the headers and add footers; a model that
+ *	learns them does not carry over to mail that came another way):
+ *	    body      words, word bigrams and character 3-grams of the
+ *	              decoded text parts (HTML reduced to its text; inline
+ *	              tags such as <b> do not split a word), less a
+ *	              mailing list's footer; the first 32 KiB of text
  *	    url       each URL's host and its last two labels, numeric hosts
+ *	    script    the share of the text's letters in each script
+ *	              (Latin, Cyrillic, CJK...)
  *	    subject   words, bigrams and 4-grams of the RFC 2047-decoded
- *	              Subject
+ *	              Subject, less a list's "[tag]"
  *	    mime      the top Content-Type, each part's type, charset and
  *	              attachment extension, the number of parts
- *	    header    From display-name words and domain, Message-ID shape,
- *	              X-Mailer words: volatile, so each such feature
- *	              counts LEARN_HDR_WEIGHT of a body feature
- *	The feature vector is normalised to unit length, so long and short
- *	messages score on one scale.  When name_cb is not NULL it is called
- *	with each feature's bucket and readable name (for "sluicectl
- *	classify"); that is slow, and only for explaining one message.
- *	Time and memory are bounded by the text cap and the MIME bounds.
+ *	No other header field is read.  The feature vector is normalised to
+ *	unit length, so long and short messages score on one scale.  When
+ *	name_cb is not NULL it is called with each feature's bucket and
+ *	readable name (for "sluicectl classify"); that is slow, and only for
+ *	explaining one message.  Time and memory are bounded by the text cap
+ *	and the MIME bounds.  bench/DETECTION.md says how each choice was
+ *	measured.
  *
  * MODEL
  *	A weight per bucket and a bias; the margin is bias + w.x (the log
@@ -60,7 +61,9 @@
  *	bits, counters, the bias and the weights as little-endian float32
  *	(4 MiB for 20 bits).  learn_model_load() checks all of it and
  *	returns 0, or -1 with *error_r (static) for bytes that are not a
- *	model of this version.  learn_store.c keeps them in the store.
+ *	model of this version.  The version changes with the features (2:
+ *	the features above; 1 read headers, HTML tags and 4-grams), since
+ *	a model's weights mean nothing to other features.  learn_store.c keeps them in the store.
  *
  * OWNERSHIP
  *	struct learn_fv and struct learn_model are the caller's:
@@ -81,7 +84,6 @@ struct mime_limits;
 
 #define LEARN_BITS 20         /* 1M buckets, 4 MiB of weights */
 #define LEARN_TEXT_MAX 32768  /* bytes of decoded text read */
-#define LEARN_HDR_WEIGHT 0.5f /* a header feature against a body one */
 #define LEARN_THICK 2.5       /* train-on-error margin, in log odds */
 
 enum learn_class { LEARN_HAM = 0, LEARN_SPAM = 1 };

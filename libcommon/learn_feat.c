@@ -2,22 +2,27 @@
  * learn_feat - the features of one message (see learn.h, FEATURES).
  *
  * DESCRIPTION
- *	learn_features() resets fv and fills it: the header block first
- *	(Subject, From, Message-ID, X-Mailer, header names), then the MIME
- *	structure, then the text of every text part that is not an
- *	attachment (HTML through learn_html.c), then the words, sparse
- *	bigrams, character 4-grams and URLs of that text.  It ends by
+ *	learn_features() resets fv and fills it: the Subject from the
+ *	header block, then the MIME structure, then the text of every text
+ *	part that is not an attachment (HTML through learn_html.c), less a
+ *	mailing list's footer (learn_text.c), then the words, bigrams,
+ *	character 3-grams and URLs of that text and its scripts.  It ends by
  *	setting fv->norm to one over the vector's length.
  *
  *	The header block is read line by line from raw[0..body_off):
- *	folded lines are joined, names compared without case.  The Subject
- *	is decoded (RFC 2047) with GMime.
+ *	folded lines are joined, names compared without case.  Only the
+ *	Subject is used: decoded (RFC 2047) with GMime, a list's "[tag]"
+ *	taken out.  The other header fields say more about the route a
+ *	message took (relays, list managers, the collector's mailbox) than
+ *	about what it is, and a model that learns them does not carry over
+ *	to mail that came another way (bench/DETECTION.md).
  *
  *	A word is a run of letters, digits and bytes >= 0x80 (UTF-8 or a
  *	legacy charset, taken as they are), with ' . $ - kept inside a
  *	word; 1 to 40 bytes, longer runs are one "long word" feature.  A
- *	sparse bigram pairs a word with each of the 4 before it, with
- *	their distance.  4-grams run over the normalised text bytes.
+ *	bigram pairs a word with the one before it.  Character n-grams run
+ *	over the normalised text bytes: 3 bytes long in the body, 4 in the
+ *	subject.
  *
  * OWNERSHIP
  *	Reads its input; fv is the caller's.
@@ -31,12 +36,24 @@
 #include "mime.h"
 
 #define WORD_MAX 40
-#define OSB_WINDOW 4
+#define NGRAM_BODY 3
+#define NGRAM_SUBJ 4
 
-static const char *const group_name[] = {
-    "",      "word ", "pair ", "4gram ", "html ", "url ",
-    "subj ", "subj-pair ", "subj-4gram ", "mime ", "hdr ",
-};
+static const char *group_name(enum learn_group g)
+{
+    switch (g) {
+    case LG_WORD: return "word ";
+    case LG_PAIR: return "pair ";
+    case LG_NGRAM: return "3gram ";
+    case LG_URL: return "url ";
+    case LG_SUBJ: return "subj ";
+    case LG_SUBJ_PAIR: return "subj-pair ";
+    case LG_SUBJ_NGRAM: return "subj-4gram ";
+    case LG_MIME: return "mime ";
+    case LG_SCRIPT: return "";
+    }
+    return "";
+}
 
 void learn_feat(struct learn_ctx *c, enum learn_group g, const char *s,
                 size_t len, float val)
@@ -45,7 +62,7 @@ void learn_feat(struct learn_ctx *c, enum learn_group g, const char *s,
 
     if (c->cb != NULL) {
         char name[128];
-        int n = snprintf(name, sizeof(name), "%s%.*s", group_name[g],
+        int n = snprintf(name, sizeof(name), "%s%.*s", group_name(g),
                          (int)(len < 100 ? len : 100), s);
 
         c->cb(i, name, (size_t)n < sizeof(name) ? (size_t)n : sizeof(name) - 1,
@@ -87,11 +104,11 @@ static int word_inner(unsigned char ch)
     return ch == '\'' || ch == '.' || ch == '$' || ch == '-';
 }
 
-/* Words and sparse bigrams of text; seeds select body or subject. */
+/* Words and bigrams of text; seeds select body or subject. */
 static void learn_words(struct learn_ctx *c, const char *s, size_t n,
                         enum learn_group gw, enum learn_group gp, float val)
 {
-    uint64_t prev[OSB_WINDOW] = {0};
+    uint64_t prev = 0;
     size_t nw = 0, i = 0;
 
     while (i < n) {
@@ -118,54 +135,33 @@ static void learn_words(struct learn_ctx *c, const char *s, size_t n,
         }
         learn_feat(c, gw, s + b, e - b, val);
         h = learn_hash((uint32_t)gp, s + b, e - b);
-        for (size_t d = 0; d < OSB_WINDOW && d < nw; d++) {
-            uint64_t p = prev[(nw - 1 - d) % OSB_WINDOW];
-            uint32_t idx = learn_fv_add_hash(c->fv, p * 0x9e3779b97f4a7c15ULL ^ h ^ (d + 1) << 56, val);
+        if (nw > 0) {
+            uint32_t idx = learn_fv_add_hash(c->fv, prev * 0x9e3779b97f4a7c15ULL ^ h ^ 1ULL << 56, val);
 
             if (c->cb != NULL) {
                 char name[100];
-                int l = snprintf(name, sizeof(name), "%s%zu:%.*s", group_name[gp],
-                                 d + 1, (int)(e - b), s + b);
+                int l = snprintf(name, sizeof(name), "%s(prev) %.*s", group_name(gp),
+                                 (int)(e - b), s + b);
 
                 c->cb(idx, name, (size_t)l < sizeof(name) ? (size_t)l : sizeof(name) - 1, c->arg);
             }
         }
-        prev[nw % OSB_WINDOW] = h;
+        prev = h;
         nw++;
     }
 }
 
-/* Character 4-grams of normalised text. */
-static void learn_c4(struct learn_ctx *c, const char *s, size_t n,
-                     enum learn_group g, float val)
+/* Character k-grams of normalised text. */
+static void learn_ngrams(struct learn_ctx *c, const char *s, size_t n, size_t k,
+                         enum learn_group g, float val)
 {
-    for (size_t i = 0; i + 4 <= n; i++) {
+    for (size_t i = 0; i + k <= n; i++) {
         if (c->cb != NULL) {
-            learn_feat(c, g, s + i, 4, val);
+            learn_feat(c, g, s + i, k, val);
             continue;
         }
-        learn_fv_add(c->fv, (uint32_t)g, s + i, 4, val);
+        learn_fv_add(c->fv, (uint32_t)g, s + i, k, val);
     }
-}
-
-/* Word-shape of s: letters a, digits 9, others kept, runs folded. */
-static size_t learn_shape(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t k = 0;
-
-    for (size_t i = 0; i < n && k < cap - 1; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char sh = (ch >= '0' && ch <= '9')                      ? '9'
-                  : (ch >= 'a' && ch <= 'z')                    ? 'a'
-                  : (ch >= 'A' && ch <= 'Z')                    ? 'A'
-                  : ch >= 0x80                                  ? 'u'
-                                                                : (char)ch;
-
-        if (k == 0 || out[k - 1] != sh)
-            out[k++] = sh;
-    }
-    out[k] = 0;
-    return k;
 }
 
 static void learn_subject(struct learn_ctx *c, const char *v)
@@ -178,10 +174,11 @@ static void learn_subject(struct learn_ctx *c, const char *v)
     strbuf_init(&sc.text, 0);
     learn_text_put(&sc, (const unsigned char *)(dec ? dec : v),
                    strlen(dec ? dec : v));
+    learn_untag(&sc.text);
     n = sc.text.len;
     if (n > 0) {
-        learn_words(c, sc.text.data, n, LG_SUBJ, LG_SUBJ_OSB, 1);
-        learn_c4(c, sc.text.data, n, LG_SUBJ_C4, 1);
+        learn_words(c, sc.text.data, n, LG_SUBJ, LG_SUBJ_PAIR, 1);
+        learn_ngrams(c, sc.text.data, n, NGRAM_SUBJ, LG_SUBJ_NGRAM, 1);
     } else {
         learn_feat(c, LG_SUBJ, "(empty)", 7, 1);
     }
@@ -189,56 +186,7 @@ static void learn_subject(struct learn_ctx *c, const char *v)
     g_free(dec);
 }
 
-static void learn_from(struct learn_ctx *c, const char *v)
-{
-    const char *lt = strchr(v, '<'), *at = strrchr(v, '@');
-    char f[300];
-
-    if (lt != NULL && lt > v)
-        learn_words(c, v, (size_t)(lt - v), LG_HDR, LG_HDR, LEARN_HDR_WEIGHT);
-    if (at != NULL) {
-        size_t k = 0;
-
-        memcpy(f, "fd:", 3);
-        for (at++; *at && *at != '>' && !is_space((unsigned char)*at) && k < 250; at++)
-            f[3 + k++] = (char)(*at >= 'A' && *at <= 'Z' ? *at + 32 : *at);
-        learn_feat(c, LG_HDR, f, 3 + k, LEARN_HDR_WEIGHT);
-    }
-}
-
-static void learn_msgid(struct learn_ctx *c, const char *v)
-{
-    const char *at = strchr(v, '@');
-    char f[80] = "mid:";
-    size_t n;
-
-    if (at == NULL) {
-        learn_feat(c, LG_HDR, "mid:(no @)", 10, LEARN_HDR_WEIGHT);
-        return;
-    }
-    n = learn_shape(v, (size_t)(at - v), f + 4, sizeof(f) - 4);
-    learn_feat(c, LG_HDR, f, 4 + n, LEARN_HDR_WEIGHT);
-}
-
-/* One unfolded header: name (lower case) and value. */
-static void learn_header(struct learn_ctx *c, const char *name, const char *v)
-{
-    char f[80];
-    int n = snprintf(f, sizeof(f), "hn:%s", name);
-
-    learn_feat(c, LG_HDR, f, (size_t)n < sizeof(f) ? (size_t)n : sizeof(f) - 1,
-               LEARN_HDR_WEIGHT);
-    if (strcmp(name, "subject") == 0)
-        learn_subject(c, v);
-    else if (strcmp(name, "from") == 0)
-        learn_from(c, v);
-    else if (strcmp(name, "message-id") == 0)
-        learn_msgid(c, v);
-    else if (strcmp(name, "x-mailer") == 0 || strcmp(name, "user-agent") == 0)
-        learn_words(c, v, strlen(v), LG_HDR, LG_HDR, LEARN_HDR_WEIGHT);
-}
-
-/* The header block, unfolded, one learn_header() per field. */
+/* The header block, unfolded: the Subject. */
 static void learn_headers(struct learn_ctx *c, const char *raw, size_t end)
 {
     struct strbuf val;
@@ -260,9 +208,9 @@ static void learn_headers(struct learn_ctx *c, const char *raw, size_t end)
             const char *colon = memchr(raw + i, ':', ve - i);
             size_t nl;
 
-            if (have) {
-                subject |= strcmp(name, "subject") == 0;
-                learn_header(c, name, val.len ? val.data : "");
+            if (have && !subject && strcmp(name, "subject") == 0) {
+                subject = 1;
+                learn_subject(c, val.len ? val.data : "");
             }
             have = 0;
             strbuf_reset(&val);
@@ -281,9 +229,9 @@ static void learn_headers(struct learn_ctx *c, const char *raw, size_t end)
         }
         i = e + 1;
     }
-    if (have) {
-        subject |= strcmp(name, "subject") == 0;
-        learn_header(c, name, val.len ? val.data : "");
+    if (have && !subject && strcmp(name, "subject") == 0) {
+        subject = 1;
+        learn_subject(c, val.len ? val.data : "");
     }
     if (!subject)
         learn_feat(c, LG_SUBJ, "(none)", 6, 1);
@@ -346,18 +294,14 @@ void learn_features(const struct learn_input *in, struct learn_fv *fv,
     learn_headers(&c, in->raw, in->body_off <= in->len ? in->body_off : in->len);
     if (in->mime != NULL)
         learn_parts(&c, in->mime);
+    learn_unfoot(&c.text);
     if (c.text.len > 0) {
-        learn_words(&c, c.text.data, c.text.len, LG_WORD, LG_OSB, 1);
-        learn_c4(&c, c.text.data, c.text.len, LG_C4, 1);
+        learn_words(&c, c.text.data, c.text.len, LG_WORD, LG_PAIR, 1);
+        learn_ngrams(&c, c.text.data, c.text.len, NGRAM_BODY, LG_NGRAM, 1);
         learn_urls(&c, c.text.data, c.text.len);
+        learn_script(&c);
     } else {
         learn_feat(&c, LG_WORD, "(no text)", 9, 1);
-    }
-    if (c.html > 0) {
-        char f[32];
-        int n = snprintf(f, sizeof(f), "markup:%d", (int)(10 * c.markup / (c.html + 1)));
-
-        learn_feat(&c, LG_HTML, f, (size_t)n, 1);
     }
     for (size_t i = 0; i < fv->n; i++)
         sum += (double)fv->val[i] * fv->val[i];

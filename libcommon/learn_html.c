@@ -1,5 +1,5 @@
 /*
- * learn_html - HTML reduced to text, its tags as features, and URL hosts.
+ * learn_html - HTML reduced to text, and the hosts of its URLs.
  *
  * DESCRIPTION
  *	learn_html() reads an HTML part as a mail client would show it, not
@@ -8,8 +8,10 @@
  *	ASCII ones decoded), comments, <style> and <script> are dropped, a
  *	block tag separates words and an inline one (<b>, <font>, <span>...)
  *	does not, so "V<b></b>iagra" is one word as the reader sees it.
- *	Each opening tag is a feature "t:NAME", each attribute "a:NAME.ATTR";
- *	href, src, action and background values give URL hosts.  A tag
+ *	The values of href, src, action and background give URL hosts.
+ *	Tag and attribute names are not features: they say which program
+ *	wrote the HTML, which changes with each campaign's template and
+ *	did not carry over to new mail (bench/DETECTION.md).  A tag
  *	longer than 4 KiB is read as text.  Everything is bounded by the
  *	part's length: one pass, no backtracking beyond a tag.
  *
@@ -18,7 +20,7 @@
  *	learn_urls() finds http://, https:// and www. in plain text.
  *
  * OWNERSHIP
- *	Reads its input only; features go to c->fv, text to c->text.
+ *	Reads its input only; URL features go to c->fv, text to c->text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -148,11 +150,11 @@ static void attr_value(struct learn_ctx *c, const char *a,
 }
 
 /* The attributes of a tag, d[i..end) after its name. */
-static void tag_attrs(struct learn_ctx *c, const char *tag,
-                      const unsigned char *d, size_t i, size_t end)
+static void tag_attrs(struct learn_ctx *c, const unsigned char *d, size_t i,
+                      size_t end)
 {
     while (i < end) {
-        char a[32], f[80];
+        char a[32];
         size_t k = 0, vs, ve;
 
         while (i < end && (is_space(d[i]) || d[i] == '/'))
@@ -163,11 +165,6 @@ static void tag_attrs(struct learn_ctx *c, const char *tag,
             i++;
         }
         a[k] = 0;
-        if (k > 0) {
-            int fl = snprintf(f, sizeof(f), "a:%s.%s", tag, a);
-
-            learn_feat(c, LG_HTML, f, (size_t)fl < sizeof(f) ? (size_t)fl : sizeof(f) - 1, 1);
-        }
         while (i < end && is_space(d[i]))
             i++;
         if (i >= end || d[i] != '=')
@@ -226,14 +223,12 @@ static size_t html_tag(struct learn_ctx *c, const unsigned char *d, size_t n,
                        size_t i)
 {
     size_t e, k = 0, j = i + 1;
-    char tag[16], f[24];
+    char tag[16];
     int closing = 0;
 
     if (n - i >= 4 && memcmp(d + i, "<!--", 4) == 0) {
         for (e = i + 4; e + 3 <= n && memcmp(d + e, "-->", 3) != 0; e++)
             ;
-        c->markup += (e + 3 <= n ? e + 3 : n) - i;
-        learn_feat(c, LG_HTML, "t:!--", 5, 1);
         return e + 3 <= n ? e + 3 : n;
     }
     if ((e = tag_end(d, n, i)) == 0)
@@ -243,20 +238,12 @@ static size_t html_tag(struct learn_ctx *c, const unsigned char *d, size_t n,
     while (j < e && (is_alnum(d[j]) || d[j] == '!') && k < sizeof(tag) - 1)
         tag[k++] = (char)lower(d[j++]);
     tag[k] = 0;
-    c->markup += e + 1 - i;
     if (k == 0)
         return e + 1;
     if (!closing) {
-        int fl = snprintf(f, sizeof(f), "t:%s", tag);
-
-        learn_feat(c, LG_HTML, f, (size_t)fl, 1);
-        tag_attrs(c, tag, d, j, e);
-        if (strcmp(tag, "style") == 0 || strcmp(tag, "script") == 0) {
-            size_t s = skip_element(d, n, e + 1, tag);
-
-            c->markup += s - (e + 1);
-            return s;
-        }
+        tag_attrs(c, d, j, e);
+        if (strcmp(tag, "style") == 0 || strcmp(tag, "script") == 0)
+            return skip_element(d, n, e + 1, tag);
     }
     if (!inline_tag(tag))
         learn_text_put(c, (const unsigned char *)" ", 1);
@@ -291,7 +278,6 @@ static size_t html_entity(struct learn_ctx *c, const unsigned char *d,
         for (j += hex; j < n && j - i < 10 && is_alnum(d[j]); j++)
             v = hex ? v * 16 + (d[j] <= '9' ? d[j] - '0' : (lower(d[j]) - 'a' + 10) & 15)
                     : v * 10 + (unsigned)(d[j] - '0');
-        learn_feat(c, LG_HTML, "t:&#", 4, 1);
         ch = v > 32 && v < 127 ? (unsigned char)v : ' ';
         learn_text_put(c, &ch, 1);
         return j < n && d[j] == ';' ? j + 1 : j;
@@ -304,7 +290,6 @@ void learn_html(struct learn_ctx *c, const unsigned char *d, size_t n)
 {
     size_t i = 0;
 
-    c->html += n;
     while (i < n && c->text.len < LEARN_TEXT_MAX) {
         size_t r = i;
 

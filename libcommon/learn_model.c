@@ -27,7 +27,7 @@
 
 #define LEARN_RATE 0.5      /* online step for feedback */
 #define LEARN_MAGIC "SLRN"
-#define LEARN_VERSION 1u
+#define LEARN_VERSION 2u /* the features' version, see learn.h */
 #define LEARN_HDR_LEN 40u   /* magic, version, bits, nspam, nham, bias... */
 #define LEARN_WMAX 1000.0f  /* weights are clipped, loaded ones checked */
 

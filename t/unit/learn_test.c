@@ -234,6 +234,11 @@ static void test_bytes(void)
     r = learn_model_load(b.data, b.len, &l, &err);
     ok(r < 0, "bad magic refused: %s", err);
     b.data[0] = 'S';
+    b.data[4] = 1; /* version 1: the features before issue 12 */
+    r = learn_model_load(b.data, b.len, &l, &err);
+    ok(r < 0 && strstr(err, "version") != NULL,
+       "a model of the old features is refused: %s", err);
+    b.data[4] = 2;
     memcpy(b.data + 40, "\xff\xff\xff\x7f", 4); /* a NaN weight */
     r = learn_model_load(b.data, b.len, &l, &err);
     ok(r < 0, "a NaN weight refused: %s", err);
@@ -305,10 +310,10 @@ static void test_sample(const char *srcdir)
     for (size_t i = 0; i < ns; i++)
         for (size_t j = 0; j < nh; j++, pairs++)
             wins += sm[i] > hm[j] ? 1 : sm[i] == hm[j] ? 0.5 : 0;
-    ok(pairs > 0 && wins / pairs >= 0.93,
-       "sample: AUC %.3f (floor 0.93)", pairs ? wins / pairs : 0);
+    ok(pairs > 0 && wins / pairs >= 0.96,
+       "sample: AUC %.3f (floor 0.96)", pairs ? wins / pairs : 0);
     ok(ntr == 100 && ns == 50 && nh == 50, "sample: 100 train, 50+50 held out");
-    ok(tp >= 40, "sample: recall %zu/50 at probability 0.5 (floor 40)", tp);
+    ok(tp >= 44, "sample: recall %zu/50 at probability 0.5 (floor 44)", tp);
     ok(fp <= 6, "sample: %zu/50 ham false positives, 13 of them hard ham "
                 "(ceiling 6)", fp);
     for (size_t i = 0; i < n; i++)

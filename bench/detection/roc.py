@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """roc.py SCORES.tsv OUT.png - the ROC curves of bench/detection/eval.
 
-Reads eval's scores.tsv (set, label, margin, rule score, combined score,
-path), plots the TEST ROC of the classifier (and of the combined score when
-rule scores were given) with a log false-positive axis, marks the point of
+Reads eval's scores.tsv (set, label, margin, rule score, content score,
+path), plots the TEST ROC of the classifier (and of the rules and the whole
+content score when rule scores were given) with a log false-positive axis, marks the point of
 the cutoff fixed on TRAIN, and prints a table of recall at fixed false
 positive counts.  Standard library + Debian's python3-matplotlib.
 """
@@ -43,7 +43,7 @@ def cutoff_of(summary, name):
         with open(summary) as f:
             for line in f:
                 if line.startswith(name + ".cutoff:"):
-                    return float(line.split(":")[1])
+                    return float(line.split(":")[1].split()[0])
     except OSError:
         pass
     return None
@@ -58,7 +58,7 @@ def main():
     nh = len(test) - ns
     curves = [("classifier", 2)]
     if any(r[3] != 0 for r in test):
-        curves += [("rules", 3), ("combined", 4)]
+        curves += [("rules", 3), ("content", 4)]
     fig, ax = plt.subplots(figsize=(7, 5))
     print("| score | recall at 0 FP | at 1 FP | at 2 FP | at 5 FP | at 14 FP (1 %) |")
     print("|---|---|---|---|---|---|")

@@ -7,9 +7,11 @@
 
 #include "attach.h"
 #include "common.h"
+#include "policy.h"
 
 const struct cfg_section *const confdoc_sections[] = {
     &common_section,
+    &policy_section,
     &attach_section,
 };
 

@@ -7,10 +7,12 @@
  */
 #include "attach.h"
 #include "milter.h"
+#include "policy.h"
 
 int main(int argc, char **argv)
 {
-    static const struct module *const mods[] = {&attach_module};
+    static const struct module *const mods[] = {&policy_module,
+                                                   &attach_module};
 
     return milter_main_all(argc, argv, "sluice-milter", mods,
                        sizeof(mods) / sizeof(mods[0]));

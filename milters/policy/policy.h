@@ -390,6 +390,7 @@ struct dmarc_dns_arg {
     struct deadline budget;
 };
 char *dmarc_from_domain(const struct sl_msg *m, const char **why_r);
+char *dmarc_from_value_domain(const char *v);
 int dmarc_history_write(const char *path, const char *qid,
                         const char *client_ip, const struct policy_msg *pm,
                         const char **error_r);

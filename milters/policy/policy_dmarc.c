@@ -3,9 +3,11 @@
  * alignment done by us, the result, the policy to apply, the history.
  *
  * DESCRIPTION
- *	dmarc_from_domain() is the domain of the one address of the one
- *	From header; NULL with *why_r when there is none, several From
- *	headers or several addresses (DMARC cannot apply: permerror).
+ *	dmarc_from_domain() is the author domain: of the first address of
+ *	the one From header, found by libopendmarc's own parser (RFC 5322
+ *	display names, comments, angle brackets); NULL with *why_r when
+ *	there is no From header, several, or no domain in it (DMARC does
+ *	not apply).  dmarc_from_value_domain() does it for one value.
  *
  *	dmarc_aligned() compares two domains: strict ('s') equal ignoring
  *	case; relaxed ('r') the same organizational domain, found by the
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -80,37 +83,24 @@ enum walk_rc dmarc_dns_lookup(void *arg, const char *name, char **rec_r)
     return rc;
 }
 
-/* The domain of the one address in a From value. */
-static char *from_parse(const char *v)
+/* libopendmarc's From parser (exported, not declared in dmarc.h): right
+ * for the author domain, so it is used rather than one of our own. */
+u_char *opendmarc_util_finddomain(u_char *raw, u_char *buf, size_t buflen);
+
+char *dmarc_from_value_domain(const char *v)
 {
-    const char *lt = strrchr(v, '<'), *at, *end;
+    u_char buf[256];
     char *d;
 
-    if (lt != NULL) {
-        end = strchr(lt, '>');
-        if (end == NULL)
-            return NULL;
-    } else {
-        lt = v;
-        end = v + strlen(v);
-        if (memchr(v, ',', end - v) != NULL)
-            return NULL;
-    }
-    at = NULL;
-    for (const char *p = lt; p < end; p++)
-        if (*p == '@')
-            at = p;
-    if (at == NULL || memchr(lt, ',', end - lt) != NULL)
+    if (strchr(v, '@') == NULL || strlen(v) > 4096 ||
+        opendmarc_util_finddomain((u_char *)v, buf, sizeof(buf)) == NULL ||
+        buf[0] == '\0')
         return NULL;
-    at++;
-    while (end > at && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '.' ||
-                        end[-1] == '\r' || end[-1] == '\n'))
-        end--;
-    if (end == at)
-        return NULL;
-    d = xstrndup(at, end - at);
+    d = xstrdup((char *)buf);
     str_lower(d);
-    if (strpbrk(d, " \t;()\"<>") != NULL) {
+    while (*d && d[strlen(d) - 1] == '.')
+        d[strlen(d) - 1] = '\0';
+    if (*d == '\0' || strpbrk(d, " \t;()\"<>@,") != NULL || !strchr(d, '.')) {
         free(d);
         return NULL;
     }
@@ -128,8 +118,8 @@ char *dmarc_from_domain(const struct sl_msg *m, const char **why_r)
         return NULL;
     }
     h = sl_msg_header(m, "From", 1);
-    if ((d = from_parse(h->value)) == NULL)
-        *why_r = "the From header does not hold exactly one address";
+    if ((d = dmarc_from_value_domain(h->value)) == NULL)
+        *why_r = "no author domain in the From header";
     return d;
 }
 

@@ -4,12 +4,14 @@
  * DESCRIPTION
  *	dmarc_rec_parse() reads a DMARC record (a tag=value list, RFC 9989
  *	and RFC 7489): v=DMARC1 first (else -1: not a DMARC record), p, sp,
- *	np (none|quarantine|reject), adkim and aspf (r|s, default r), psd
+ *	np (none|quarantine|reject, or a prefix such as "n", as
+ *	libopendmarc accepts), adkim and aspf (r|s, default r), psd
  *	(y|n|u, default u), t (y|n, default n); pct is read and ignored as
- *	RFC 9989 says; unknown tags are ignored; a record without a valid p
- *	is read as p=none (RFC 9989 4.7).  A tag given twice, or a bad
- *	value of a known tag other than p, makes the record invalid (-1
- *	with *why_r).
+ *	RFC 9989 says; unknown tags (and the retired rf, ri) are ignored; a
+ *	record without a valid p is read as p=none when it has a rua tag
+ *	(RFC 9989 4.7) and is invalid otherwise.  A tag given twice, or a
+ *	bad value of sp, np, adkim, aspf, psd or t, makes the record
+ *	invalid (-1 with *why_r).
  *
  *	The walk (RFC 9989 4.10) asks walk_lookup_fn for "_dmarc.NAME";
  *	the function answers WALK_FOUND with one valid record, WALK_NONE,
@@ -76,17 +78,18 @@ static const char *walk_next(const char *name)
     return strchr(name, '.') + 1;
 }
 
+/* none, quarantine, reject, or a prefix of one ("n": libopendmarc
+ * accepts it, and so do we). */
 static int rec_policy(const char *v, size_t n, char *out)
 {
-    if (n == 4 && strncasecmp(v, "none", 4) == 0)
-        *out = 'n';
-    else if (n == 10 && strncasecmp(v, "quarantine", 10) == 0)
-        *out = 'q';
-    else if (n == 6 && strncasecmp(v, "reject", 6) == 0)
-        *out = 'r';
-    else
-        return -1;
-    return 0;
+    static const char *const words[] = {"none", "quarantine", "reject"};
+
+    for (int i = 0; i < 3; i++)
+        if (n > 0 && n <= strlen(words[i]) && strncasecmp(v, words[i], n) == 0) {
+            *out = words[i][0];
+            return 0;
+        }
+    return -1;
 }
 
 static int rec_char(const char *v, size_t n, const char *allowed, char *out)
@@ -159,7 +162,7 @@ int dmarc_rec_parse(const char *text, struct dmarc_rec *r, const char **why_r)
     const char *p = text, *semi, *eq, *t, *v;
     size_t n, tl, vl;
     unsigned seen = 0;
-    int first = 1;
+    int first = 1, rua = 0;
 
     memset(r, 0, sizeof(*r));
     r->adkim = r->aspf = 'r';
@@ -189,6 +192,8 @@ int dmarc_rec_parse(const char *text, struct dmarc_rec *r, const char **why_r)
             }
             continue;
         }
+        if (tl == 3 && strncasecmp(t, "rua", 3) == 0 && vl > 0)
+            rua = 1;
         if (rec_tag(r, t, tl, v, vl, &seen, why_r) < 0)
             return -1;
     }
@@ -196,8 +201,13 @@ int dmarc_rec_parse(const char *text, struct dmarc_rec *r, const char **why_r)
         *why_r = "empty record";
         return -1;
     }
-    if (!r->has_p)
+    if (!r->has_p) {
+        if (!rua) {
+            *why_r = "no valid p tag";
+            return -1;
+        }
         r->p = 'n';
+    }
     return 0;
 }
 

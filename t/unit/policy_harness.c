@@ -168,45 +168,65 @@ void ph_disconnect(struct ph_sess *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* "Name: value\n..." -> raw (CRLF) and the header list. */
+/* Is p at an empty line ("\n" or "\r\n")? */
+static int ph_blank(const char *p)
+{
+    return p[0] == '\n' || (p[0] == '\r' && p[1] == '\n');
+}
+
+static void ph_crlf(struct strbuf *raw, const char *p, const char *end)
+{
+    for (const char *q = p; q < end; q++) {
+        if (*q == '\n' && (q == p || q[-1] != '\r'))
+            strbuf_append(raw, "\r", 1);
+        strbuf_append(raw, q, 1);
+    }
+}
+
+static void ph_header(struct sl_msg *m, const char *p, const char *end)
+{
+    const char *colon = memchr(p, ':', end - p), *v;
+    size_t n;
+
+    if (colon == NULL)
+        return;
+    v = colon + 1;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    n = end - v;
+    while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == '\r'))
+        n--;
+    m->hdrs = xrealloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
+    m->hdrs[m->nhdrs].name = xstrndup(p, colon - p);
+    m->hdrs[m->nhdrs].value = xstrndup(v, n);
+    m->hdrs[m->nhdrs].index = sl_msg_header_count(m, m->hdrs[m->nhdrs].name) + 1;
+    m->nhdrs++;
+}
+
+/* "Name: value\n..." (LF or CRLF) -> raw (CRLF) and the header list. */
 void ph_build(struct sl_msg *m, const char *text)
 {
-    const char *p = text, *body;
+    const char *p = text, *end;
     struct strbuf raw;
 
     strbuf_init(&raw, 0);
-    while (*p && *p != '\n') {
-        const char *end = p, *colon;
-        char *name, *value;
-
+    while (*p && !ph_blank(p)) {
+        end = p;
         do {
             end = strchr(end, '\n');
             end = end ? end + 1 : p + strlen(p);
         } while (*end == ' ' || *end == '\t');
-        colon = memchr(p, ':', end - p);
-        name = xstrndup(p, colon - p);
-        value = xstrndup(colon + 1 + (colon[1] == ' '),
-                         end - colon - 1 - (colon[1] == ' ') - (end[-1] == '\n'));
-        m->hdrs = xrealloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
-        m->hdrs[m->nhdrs].name = name;
-        m->hdrs[m->nhdrs].value = value;
-        m->hdrs[m->nhdrs].index = sl_msg_header_count(m, name) + 1;
-        m->nhdrs++;
-        for (const char *q = p; q < end; q++) {
-            if (*q == '\n' && (q == p || q[-1] != '\r'))
-                strbuf_append(&raw, "\r", 1);
-            strbuf_append(&raw, q, 1);
-        }
+        ph_header(m, p, end);
+        ph_crlf(&raw, p, end);
+        if (end > p && end[-1] != '\n')
+            strbuf_puts(&raw, "\r\n");
         p = end;
     }
     strbuf_puts(&raw, "\r\n");
     m->body_off = raw.len;
-    body = *p == '\n' ? p + 1 : p;
-    for (const char *q = body; *q; q++) {
-        if (*q == '\n' && (q == body || q[-1] != '\r'))
-            strbuf_append(&raw, "\r", 1);
-        strbuf_append(&raw, q, 1);
-    }
+    if (*p)
+        p += p[0] == '\r' ? 2 : 1;
+    ph_crlf(&raw, p, p + strlen(p));
     m->raw = raw;
     m->size = raw.len;
 }

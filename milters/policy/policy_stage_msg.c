@@ -151,7 +151,6 @@ static enum mod_rc mail_cbv(struct mod_ctx *x, struct policy_msg *pm)
                x->msg->dns_budget, &o);
     pm->cbv = o.result;
     if (o.result == AUTH_TEMPERROR) {
-        policy_sym(st, x->res, SYM_CBV_TEMPFAIL, o.answer);
         x->out.tempfail_symbol = policy_symbol_name(SYM_CBV_TEMPFAIL);
         return policy_fail(x, o.answer);
     }
@@ -301,7 +300,6 @@ static enum mod_rc eom_dmarc(struct mod_ctx *x, struct policy_msg *pm)
     case AUTH_FAIL:
         return dmarc_act(x, &pm->dmarc);
     case AUTH_TEMPERROR:
-        policy_sym(st, x->res, SYM_DMARC_TEMPERROR, pm->dmarc.from_domain);
         x->out.tempfail_symbol = policy_symbol_name(SYM_DMARC_TEMPERROR);
         return mod_on_error(x, pm->dmarc.why);
     default:

@@ -26,6 +26,8 @@ E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 top_srcdir=${top_srcdir:-$E2E_SRC}
 top_builddir=${top_builddir:-$PWD}
 
+. "$top_srcdir/t/lib/unbound.sh"
+. "$top_srcdir/t/lab/dns.sh"
 . "$top_srcdir/t/lab/postfix.sh"
 . "$top_srcdir/t/lab/sluice.sh"
 . "$top_srcdir/t/lab/samples.sh"
@@ -104,6 +106,8 @@ e2e_port_block() {
     reload) i=4 ;;
     deploy_compare) i=5 ;;
     stages) i=6 ;;
+    policy) i=7 ;;
+    policy_compare) i=8 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     echo $((${SLUICE_E2E_PORT_BASE:-27000} + 10 * i))
@@ -158,6 +162,12 @@ e2e_lab() {
     E2E_DIR[$lab]=$d
     E2E_PORT[$lab]=$port
     mkdir -p "$d/run" "$d/log" && chmod 755 "$d"
+    # a lab with sluice-policy gets its DNS server (t/lab/dns.sh)
+    LAB_DNS_PORT=$((E2E_BLOCK + 6 + 2 * (${#E2E_LABS[@]} - 1)))
+    if [[ " $mods " == *" policy "* ]]; then
+        lab_dns_start "$d" "$LAB_DNS_PORT" 2>"$d/log/dns.err" ||
+            e2e_lab_failed "$lab" "unbound did not start: $(cat "$d/log/dns.err")"
+    fi
     lab_secret_write "$d/secret" || bail_out "cannot write a secret"
     lab_sluice_conf "$d/sluice.conf" "$d" "$mods" || bail_out "cannot write sluice.conf"
     if [ -n "$all" ]; then
@@ -190,6 +200,7 @@ e2e_lab_pids() {
     local d=${E2E_DIR[$1]} p n
     p=$(lab_postfix_pid "$d") && { echo "$p"; pgrep -P "$p"; }
     lab_sink_pid "$d"
+    lab_dns_pid "$d"
     for n in "$d"/run/*.pid; do
         n=$(basename "$n" .pid)
         [ "$n" = sink ] && continue
@@ -207,6 +218,7 @@ e2e_lab_stop() { # LAB
         [ "$n" = sink ] || names="$names $n"
     done
     lab_milters_stop "$d" "$names"
+    lab_dns_stop "$d"
 }
 
 e2e_stop_all() {

@@ -17,6 +17,30 @@
 #	is set (even empty), else from lab_policy_<section> when defined.
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
+#	[common] names the lab's DNS server, 127.0.0.1:$LAB_DNS_PORT
+#	(t/lab/dns.sh), local_domains (rcpt.test, rcpt.example and their
+#	subdomains) and internal_networks (loopback).
+
+# The lab's policy of sluice-policy: every check on, refusals where the
+# sample zones call for them (t/lab/zones, t/data/dns/policy.test.zone).
+# Clients in internal_networks (loopback: the plain swaks examples) skip
+# the inbound checks; XCLIENT ADDR= from a documentation range is mail
+# from outside, XCLIENT LOGIN= an authenticated client.
+lab_policy_policy() {
+    cat <<'EOF'
+relay_check = yes
+helo_check = yes
+sender_domain_check = yes
+iprev_check = yes
+dnsbl_sites = bl.lab.test*5
+dnsbl_threshold = 5
+dnsbl_urls = bl.lab.test=https://lab.test/bl?ip=%s
+spf_check = yes
+spf_received_spf = yes
+dkim_check = yes
+dmarc_check = yes
+EOF
+}
 
 # The lab's default policy of sluice-attach: reject what is dangerous.
 lab_policy_attach() {
@@ -71,6 +95,12 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
+        # the lab's resolver (t/lab/dns.sh) and who is inside
+        echo "dns_servers = 127.0.0.1:${LAB_DNS_PORT:-53}"
+        echo "dns_timeout = 1s"
+        echo "dns_budget = 8s"
+        echo "local_domains = rcpt.test rcpt.example"
+        echo "internal_networks = 127.0.0.0/8 ::1/128"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
         for m in $mods; do
             enforce=no

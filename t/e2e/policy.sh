@@ -1,0 +1,155 @@
+#!/bin/bash
+# e2e: sluice-policy through Postfix, chained before sluice-attach (which
+# enforces), with the lab's DNS server (t/lab/dns.sh) and its sample zones.
+# Clients come from documentation ranges through XCLIENT: SPF fail, DMARC
+# p=reject, a DNSBL listing, sender NXDOMAIN / SERVFAIL / timeout, DMARC
+# temperror, relaying denied, access-map REJECT with its text, per-recipient
+# refusal, a forged Authentication-Results removed, a DKIM-signed message
+# (RFC 6376/8463 vector) passing, internal and authenticated clients, and
+# several messages per connection without state leaking between them.
+. "$(dirname "$0")/lib.sh"
+
+e2e_init
+e2e_need policy attach
+cat >"$T/senders" <<'MAP'
+# access_sender for this test
+!robot-*@plain.policy.test  x
+@plain.policy.test          REJECT Mail from plain.policy.test is not wanted here
+MAP
+chmod 644 "$T/senders"
+LAB_CONF_policy="$(lab_policy_policy)
+authserv_id = mx.lab.test.example
+access_sender = addr:$T/senders"
+e2e_lab lab "policy attach"
+D=${E2E_DIR[lab]}
+
+# send ID ADDR FROM [SWAKS_ARGS...]: one message from client ADDR (XCLIENT)
+send() {
+    local id=$1 addr=$2 from=$3
+    shift 3
+    [ -f "$T/msg/$id.eml" ] || e2e_msg "$id" "$id" "Policy test message $id."
+    e2e_send lab "$id" --xclient-addr "$addr" --xclient-optional \
+        --from "$from" "$@"
+}
+
+ar_of() { # ID: the delivered copy's Authentication-Results headers
+    local f
+    f=$(e2e_delivered lab "$1") || return 1
+    lab_header "$f" Authentication-Results
+}
+
+# 1. a plain message from outside: below every threshold, delivered
+send plain 192.0.2.50 alice@sender.test
+t_is "$LAB_CODE" 250 "unlisted client, no PTR, SPF none, no DMARC: accepted"
+ar=$(ar_of plain)
+t_like "$ar" '^mx\.lab\.test\.example; iprev=fail .*spf=none .*dmarc=none' \
+    "one Authentication-Results with iprev, spf and dmarc"
+
+# 2. SPF fail -> the configured reply (spf_fail_action = reject)
+send spffail 192.0.2.99 a@good.policy.test
+t_like "$LAB_REPLY" '^550 5\.7\.23 .*192\.0\.2\.99.*good\.policy\.test' "SPF fail: 550 5.7.23"
+
+# 3. SPF pass, DMARC pass
+LAB_MSG_FROM="Alice <a@good.policy.test>" e2e_msg spfpass spfpass "SPF pass."
+send spfpass 192.0.2.30 a@good.policy.test
+t_is "$LAB_CODE" 250 "SPF pass, DMARC pass: accepted"
+f=$(e2e_delivered lab spfpass)
+t_like "$(lab_header "${f:-/dev/null}" Authentication-Results)" \
+    'spf=pass smtp\.mailfrom=a@good\.policy\.test.*dmarc=pass \(p=reject\)' \
+    "A-R: spf=pass, dmarc=pass"
+t_like "$(lab_header "${f:-/dev/null}" Received-SPF)" '^pass .*identity=mailfrom' \
+    "Received-SPF names the identity"
+
+# 4. DMARC p=reject failure: SPF passes for an unaligned envelope domain
+LAB_MSG_FROM="Alice <a@good.policy.test>" e2e_msg dmarcrej dmarcrej "DMARC."
+send dmarcrej 192.0.2.30 a@bounce.strict.policy.test
+t_like "$LAB_REPLY" '^550 5\.7\.1 .*DMARC policy of good\.policy\.test' \
+    "DMARC p=reject fail: 550"
+
+# 5. DNSBL listed -> 554 naming the list and its lookup URL
+send dnsbl 192.0.2.199 alice@sender.test
+t_like "$LAB_REPLY" '^554 5\.7\.1 .*listed by bl\.lab\.test.*https://lab\.test/bl\?ip=192\.0\.2\.199' \
+    "DNSBL: 554 naming the list"
+
+# 6. sender domain: NXDOMAIN, SERVFAIL, timeout (within the DNS budget)
+send nx 192.0.2.50 a@nx.policy.test
+t_like "$LAB_REPLY" '^550 5\.1\.8 ' "sender NXDOMAIN: 550 5.1.8"
+send sfail 192.0.2.50 a@x.servfail.test
+t_like "$LAB_REPLY" '^451 4\.4\.3 ' "sender SERVFAIL: 451 4.4.3"
+t0=$(lab_now_us)
+send tmo 192.0.2.50 a@x.timeout.test
+dt=$(( ($(lab_now_us) - t0) / 1000 ))
+t_like "$LAB_REPLY" '^451 4\.4\.3 ' "sender domain times out: 451 4.4.3"
+t_ok "within the DNS budget (${dt} ms < 9000)" test "$dt" -lt 9000
+
+# 7. DMARC record times out: temperror -> on_error tempfail (never none)
+LAB_MSG_FROM="Alice <a@dm.timeout.test>" e2e_msg dmtmo dmtmo "DMARC timeout."
+send dmtmo 192.0.2.30 a@good.policy.test
+t_like "$LAB_REPLY" '^451 ' "DMARC lookup times out: 451 (on_error tempfail)"
+t_ok "logged as a DMARC temperror" grep -q 'DMARC record lookup failed' "$D/log/sluice.log"
+
+# 8. relaying denied, and per recipient: the local one is delivered
+send relay 192.0.2.50 alice@sender.test --to carol@elsewhere.example
+t_like "$LAB_REPLY" '^550 5\.7\.1 .*Relaying denied' "relaying denied: 550 5.7.1"
+send mixed 192.0.2.50 alice@sender.test --to mixed@rcpt.test,carol@elsewhere.example
+t_is "$LAB_CODE" 250 "one recipient refused, the message accepted for the other"
+t_ok "delivered to the local recipient" e2e_delivered lab mixed
+t_ok "the refusal is logged with the queue ID" \
+    grep -q 'carol@elsewhere.example' "$D/log/sluice.log"
+
+# 9. access map REJECT with its text; an exception
+send access 192.0.2.50 bob@plain.policy.test
+t_like "$LAB_REPLY" '^550 5\.7\.1 Mail from plain\.policy\.test is not wanted here' \
+    "access map REJECT with its text"
+send robot 192.0.2.50 robot-1@plain.policy.test
+t_is "$LAB_CODE" 250 "!robot-*@ exception accepted"
+
+# 10. a forged Authentication-Results claiming our authserv-id is removed
+LAB_MSG_HEADERS="Authentication-Results: mx.lab.test.example; spf=pass smtp.mailfrom=forged@evil.example" \
+    e2e_msg forgedar forgedar "Forged A-R."
+send forgedar 192.0.2.50 alice@sender.test
+ar=$(ar_of forgedar)
+t_lacks "$ar" "forged@evil.example" "forged A-R with our authserv-id is gone"
+t_is "$(printf '%s\n' "$ar" | grep -c .)" 1 "exactly one Authentication-Results (ours)"
+
+# 11. a DKIM-signed message (RFC 6376/8463: ed25519 and rsa) passes
+td=${SLUICE_TESTDATA:-$top_srcdir/../shared/testdata}
+{ echo "X-Lab-Id: dkimsig"; cat "$td/dkim-dkimpy/rfc6376.signed.msg"; } >"$T/msg/dkimsig.eml"
+send dkimsig 192.0.2.30 a@good.policy.test --to dkimsig@rcpt.test
+ar=$(ar_of dkimsig)
+t_like "$ar" 'dkim=pass header\.d=football\.example\.com header\.s=brisbane' \
+    "DKIM ed25519-sha256 pass"
+t_like "$ar" 'dkim=pass header\.d=football\.example\.com header\.s=test' \
+    "DKIM rsa-sha256 pass"
+
+# 12. internal (loopback) and authenticated clients skip the inbound checks
+e2e_msg inside inside "From loopback."
+e2e_send lab inside --from a@nx.policy.test
+t_is "$LAB_CODE" 250 "loopback client: inbound checks skipped"
+e2e_msg authd authd "Authenticated."
+e2e_send lab authd --xclient-addr 192.0.2.99 --xclient-login alice \
+    --xclient-optional --from a@good.policy.test --to carol@elsewhere.example,authd@rcpt.test
+t_is "$LAB_CODE" 250 "authenticated client: no SPF refusal, may relay"
+
+# 13. several messages on one connection, different senders: no leak
+LAB_MSG_FROM="Alice <a@good.policy.test>" e2e_msg conn1 conn1 "First."
+e2e_msg conn2 conn2 "Second."
+if smtp_open lab && smtp_cmd "EHLO client.sender.test" &&
+    smtp_cmd "XCLIENT ADDR=192.0.2.30" && smtp_cmd "EHLO client.sender.test"; then
+    smtp_cmd "MAIL FROM:<a@good.policy.test>" && smtp_cmd "RCPT TO:<conn1@rcpt.test>" &&
+        smtp_data "$T/msg/conn1.eml"
+    c1=$SMTP_CODE
+    smtp_cmd "MAIL FROM:<b@sender.test>" && smtp_cmd "RCPT TO:<conn2@rcpt.test>" &&
+        smtp_data "$T/msg/conn2.eml"
+    c2=$SMTP_CODE
+    smtp_cmd QUIT
+fi
+t_is "${c1:-}/${c2:-}" 250/250 "two messages on one connection accepted"
+a1=$(ar_of conn1)
+a2=$(ar_of conn2)
+t_like "$a1" 'spf=pass smtp\.mailfrom=a@good\.policy\.test.*dmarc=pass' "message 1: spf and dmarc pass"
+t_like "$a2" 'spf=none smtp\.mailfrom=b@sender\.test.*dmarc=none header\.from=sender\.test' \
+    "message 2: its own results"
+t_lacks "$a2" "good.policy.test" "message 2 carries nothing of message 1"
+
+e2e_finish

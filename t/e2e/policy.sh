@@ -152,4 +152,20 @@ t_like "$a2" 'spf=none smtp\.mailfrom=b@sender\.test.*dmarc=none header\.from=se
     "message 2: its own results"
 t_lacks "$a2" "good.policy.test" "message 2 carries nothing of message 1"
 
+# 14. a zone dropped into D/dns/ is served after a reload, below "test."
+cat >"$D/dns/kvarn.test.zone" <<'ZONE'
+$ORIGIN kvarn.test.
+$TTL 300
+@   IN SOA ns.kvarn.test. hostmaster.kvarn.test. 1 3600 600 86400 60
+@   IN NS  ns
+@   IN A   192.0.2.77
+@   IN TXT "v=spf1 ip4:192.0.2.77 " "-all"
+ZONE
+lab_dns_reload "$D" "$LAB_DNS_PORT" 2>/dev/null
+t_like "$(dig +short +time=2 +tries=1 -p "$LAB_DNS_PORT" @127.0.0.1 kvarn.test TXT)" \
+    'v=spf1 ip4:192.0.2.77 " "-all' "a dropped zone is served after lab_dns_reload"
+send kvarn 192.0.2.77 a@kvarn.test
+t_is "$LAB_CODE" 250 "mail from the dropped zone's permitted address: SPF pass"
+t_like "$(ar_of kvarn)" 'spf=pass smtp\.mailfrom=a@kvarn\.test' "A-R spf=pass for kvarn.test"
+
 e2e_finish

@@ -291,6 +291,58 @@ static void test_authres(void)
        "another id is kept");
 }
 
+/* The shipped examples (etc/policy) load and answer as documented. */
+static void test_examples(void)
+{
+    static const struct {
+        const char *spec, *key;
+        enum access_kind want; /* ACCESS_ERROR: any value, found */
+    } c[] = {
+        {"cidr:access_client.cidr", "203.0.113.9", ACCESS_REJECT},
+        {"cidr:access_client.cidr", "192.0.2.3", ACCESS_OK},
+        {"cidr:access_client.cidr", "198.51.100.1", ACCESS_SCORE},
+        {"pcre:access_client_name.pcre", "a.dynamic.example.net", ACCESS_SCORE},
+        {"domain:access_helo.domain", "x.bad-helo.example", ACCESS_REJECT},
+        {"domain:access_helo.domain", "bad-helo.example", ACCESS_NONE},
+        {"addr:access_sender.addr", "robot-7@example.org", ACCESS_NONE},
+        {"addr:access_sender.addr", "alice@example.org", ACCESS_REJECT},
+        {"addr:access_sender.addr", "a@mail.example.net", ACCESS_SCORE},
+        {"addr:access_recipient.addr", "noreply@example.org", ACCESS_REJECT},
+        {"pcre:dynamic_ptr.pcre", "dsl-12.pool.example", ACCESS_ERROR},
+        {"domain:spf_overrides.domain", "aol.com", ACCESS_ERROR},
+        {"domain:cbv_domains.domain", "bank.example", ACCESS_ERROR},
+        {"domain:rcpt_cbv.domain", "u@example.org", ACCESS_ERROR},
+    };
+    const char *top = getenv("top_srcdir"), *err = NULL, *v;
+    char base[1024];
+    struct access_value av;
+    struct spf_decision d;
+
+    snprintf(base, sizeof(base), "%s/etc/policy/base", top ? top : ".");
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct map *m = map_open(c[i].spec, base, &err);
+        enum access_kind k;
+
+        if (!ok(m != NULL, "example %s loads%s%s", c[i].spec, m ? "" : ": ",
+                m ? "" : err))
+            continue;
+        if (c[i].want == ACCESS_ERROR)
+            ok(map_lookup(m, c[i].key, &v, &err) == MAP_FOUND,
+               "example %s: %s listed", c[i].spec, c[i].key);
+        else {
+            k = access_check(m, c[i].key, &av, &err);
+            ok(k == c[i].want, "example %s: %s -> %d", c[i].spec, c[i].key,
+               (int)k);
+        }
+        if (strncmp(c[i].spec, "domain:spf", 10) == 0 &&
+            map_lookup(m, "aol.com", &v, &err) == MAP_FOUND)
+            ok(spf_override_parse(v, SPF_RES_NEUTRAL, &d) == 1 &&
+                   strstr(d.text, "AOL") != NULL,
+               "example spf_overrides: the AOL line parses");
+        map_close(m);
+    }
+}
+
 int main(void)
 {
     test_access();
@@ -301,5 +353,6 @@ int main(void)
     test_reply_explicit();
     test_dnsbl();
     test_authres();
+    test_examples();
     return done_testing();
 }

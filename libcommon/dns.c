@@ -469,7 +469,7 @@ int dns_query_raw(struct dns *d, const char *name, int type,
         dns_tls_raw_error = NULL;
         ret = 0;
     } else {
-        if (*st_r != DNS_TEMPFAIL)
+        if (*st_r != DNS_TEMPFAIL && b->raw != NULL)
             dns_tls_raw_error = "answer too large";
         *st_r = DNS_TEMPFAIL;
     }

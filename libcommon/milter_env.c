@@ -1,42 +1,45 @@
 /*
- * milter_env - the worker's shared services: the resolver (dns.h) and
- * SPF (spf.h), opened after the privilege drop for the modules that need
- * them (struct module.needs), and kept across reloads while their
- * settings do not change.
+ * milter_env - the worker's shared services: the resolver (with SPF) and
+ * the store, opened after the privilege drop for the modules that need
+ * them (struct module.needs).
  *
  * DESCRIPTION
- *	milter_services_attach() gives a runtime the services its modules
- *	need.  One struct milter_services is current at a time, keyed by
- *	[common] dns_servers, dns_timeout and dns_tries; a reload with the
- *	same keys shares it (a reference more), a reload with other keys
- *	opens a new one, and the old one is freed when the last runtime
- *	using it is torn down (milter_services_release(), after the
- *	modules' teardown, so that a module's handles over the resolver
- *	go first).  SPF's receiver name (Received-SPF) is the host name.
- *
- *	The store is not in this build yet: a module that needs it cannot
- *	start ("this build has no store").
+ *	milter_services_attach() gives a runtime the services its
+ *	configuration asks for, in rt->env.  Services are shared: a reload
+ *	whose [common] dns_* and store_* settings did not change gets the
+ *	same resolver and store (no reconnect, no cache lost); a reload
+ *	that changed them opens new ones, and the old ones are closed when
+ *	the last connection using the old configuration is done.  A store
+ *	that cannot be opened at all (an sqlite file in a directory that
+ *	does not exist, a Redis that refuses AUTH) is an error: the worker
+ *	does not start, or the reload is refused; a Redis that is merely
+ *	down is not (its calls fail until it is back, through each module's
+ *	on_error).
  *
  * OWNERSHIP
- *	The services belong to this file; env->dns and env->spf are
- *	borrowed by the runtime's modules for the runtime's lifetime.
+ *	A struct milter_services is reference-counted: one reference per
+ *	runtime using it, one for the "current" slot.  Only the worker uses
+ *	it (services never cross a fork).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <unistd.h>
 
-#include "common.h"
 #include "dns.h"
+#include "log.h"
 #include "milter_int.h"
-#include "module.h"
 #include "spf.h"
+#include "store.h"
 #include "util.h"
 
 struct milter_services {
-    int refs;
-    char *key; /* the settings it was opened with */
+    int refs; /* under sv_lock */
+    char *key;
+    struct store *store;
+    char *password;
     struct dns *dns;
     struct spf *spf;
 };
@@ -44,72 +47,136 @@ struct milter_services {
 static pthread_mutex_t sv_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct milter_services *sv_current;
 
-static char *services_key(const struct common_conf *cc)
+/* The settings the services were opened with, as one string. */
+static char *sv_key(const struct common_conf *cc, unsigned needs)
 {
     struct strbuf b;
-    size_t i;
 
     strbuf_init(&b, 0);
-    for (i = 0; i < cc->dns_servers.n; i++)
-        strbuf_printf(&b, "%s,", cc->dns_servers.v[i]);
-    strbuf_printf(&b, "|%lld|%lld", cc->dns_timeout, cc->dns_tries);
+    if (needs & MOD_NEED_STORE)
+        strbuf_printf(&b, "store=%d|%s|%s|%s|%lld|%lld;", cc->store_backend,
+                      cc->store_path ? cc->store_path : "",
+                      cc->store_redis ? cc->store_redis : "",
+                      cc->store_redis_password_file
+                          ? cc->store_redis_password_file
+                          : "",
+                      cc->store_redis_db, cc->store_timeout);
+    if (needs & MOD_NEED_DNS) {
+        strbuf_printf(&b, "dns=%lld|%lld|", cc->dns_timeout, cc->dns_tries);
+        for (size_t i = 0; i < cc->dns_servers.n; i++)
+            strbuf_printf(&b, "%s,", cc->dns_servers.v[i]);
+        strbuf_puts(&b, ";");
+    }
+    strbuf_printf(&b, "needs=%u", needs);
     return strbuf_detach(&b);
 }
 
-static void services_free(struct milter_services *sv)
+static void sv_free(struct milter_services *sv)
 {
-    spf_free(sv->spf);
-    dns_free(sv->dns);
+    if (sv->spf)
+        spf_free(sv->spf);
+    if (sv->dns)
+        dns_free(sv->dns);
+    if (sv->store)
+        store_close(sv->store);
+    free(sv->password);
     free(sv->key);
     free(sv);
 }
 
-static struct milter_services *services_open(const struct common_conf *cc,
-                                             char *key, const char **error_r)
+static int sv_open_store(struct milter_services *sv,
+                         const struct common_conf *cc, const char **error_r)
+{
+    struct store_conf sc;
+
+    if (store_conf_from_common(cc, &sc, &sv->password, error_r) < 0)
+        return -1;
+    if (store_open(&sc, &sv->store, error_r) < 0)
+        return -1;
+    log_info(NULL, "store: %s %s", store_backend_name(sc.backend),
+             sc.backend == STORE_SQLITE ? sc.path : sc.redis);
+    return 0;
+}
+
+/* The resolver (the [common] dns_* keys) and SPF over it; the SPF
+ * receiver (Received-SPF, explanations) is this host's name. */
+static int sv_open_dns(struct milter_services *sv,
+                       const struct common_conf *cc, const char **error_r)
+{
+    struct dns_conf dc;
+    char host[256];
+
+    dc.servers = &cc->dns_servers;
+    dc.timeout_ms = cc->dns_timeout;
+    dc.tries = (int)cc->dns_tries;
+    if (dns_new(&dc, &sv->dns, error_r) < 0)
+        return -1;
+    if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    if (spf_new(sv->dns, host, &sv->spf, error_r) < 0)
+        return -1;
+    log_info(NULL, "resolver: %s",
+             cc->dns_servers.n ? cc->dns_servers.v[0] : "system (/etc/resolv.conf)");
+    return 0;
+}
+
+static struct milter_services *sv_open(const struct common_conf *cc,
+                                       unsigned needs, char *key,
+                                       const char **error_r)
 {
     struct milter_services *sv = xcalloc(1, sizeof(*sv));
-    struct dns_conf dc = {&cc->dns_servers, cc->dns_timeout, (int)cc->dns_tries};
-    char host[256] = "localhost";
 
     sv->key = key;
     sv->refs = 1;
-    if (dns_new(&dc, &sv->dns, error_r) < 0) {
-        services_free(sv);
-        return NULL;
-    }
-    if (gethostname(host, sizeof(host) - 1) < 0)
-        snprintf(host, sizeof(host), "localhost");
-    if (spf_new(sv->dns, host, &sv->spf, error_r) < 0) {
-        services_free(sv);
-        return NULL;
-    }
+    if ((needs & MOD_NEED_STORE) && sv_open_store(sv, cc, error_r) < 0)
+        goto fail;
+    if ((needs & MOD_NEED_DNS) && sv_open_dns(sv, cc, error_r) < 0)
+        goto fail;
     return sv;
+fail:
+    sv_free(sv);
+    return NULL;
+}
+
+/* What this configuration's modules need. */
+static unsigned sv_needs(const struct runtime *rt)
+{
+    unsigned needs = 0;
+
+    for (size_t i = 0; i < milter_app.nmods; i++) {
+        const struct module *m = milter_app.mods[i];
+
+        needs |= m->needs_of ? m->needs_of(rt->state[i]) : m->needs;
+    }
+    return needs;
 }
 
 int milter_services_attach(struct runtime *rt, const char **error_r)
 {
+    unsigned needs = sv_needs(rt);
     struct milter_services *sv;
     char *key;
 
-    if (milter_app.needs & MOD_NEED_STORE) {
-        *error_r = "this build has no store";
-        return -1;
-    }
-    if (!(milter_app.needs & MOD_NEED_DNS))
+    if (needs == 0 || rt->sv != NULL)
         return 0;
-    key = services_key(rt->cc);
+    key = sv_key(rt->cc, needs);
     pthread_mutex_lock(&sv_lock);
     if (sv_current != NULL && strcmp(sv_current->key, key) == 0) {
         sv = sv_current;
         sv->refs++;
         free(key);
-    } else if ((sv = services_open(rt->cc, key, error_r)) != NULL) {
-        sv_current = sv; /* not a reference: cleared when it is freed */
+    } else if ((sv = sv_open(rt->cc, needs, key, error_r)) != NULL) {
+        if (sv_current != NULL && --sv_current->refs == 0)
+            sv_free(sv_current);
+        sv_current = sv;
+        sv->refs++; /* the runtime's */
     }
     pthread_mutex_unlock(&sv_lock);
     if (sv == NULL)
         return -1;
     rt->sv = sv;
+    rt->env.store = sv->store;
     rt->env.dns = sv->dns;
     rt->env.spf = sv->spf;
     return 0;
@@ -119,13 +186,9 @@ void milter_services_release(struct milter_services *sv)
 {
     int last;
 
-    if (sv == NULL)
-        return;
     pthread_mutex_lock(&sv_lock);
     last = --sv->refs == 0;
-    if (last && sv_current == sv)
-        sv_current = NULL;
     pthread_mutex_unlock(&sv_lock);
     if (last)
-        services_free(sv);
+        sv_free(sv);
 }

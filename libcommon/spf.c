@@ -330,7 +330,7 @@ static int spf_dot_atom(const char *v)
         strstr(v, "..") != NULL)
         return 0;
     for (p = v; *p; p++)
-        if (*p != '.' && (*p == '\0' || !spf_atext((unsigned char)*p)))
+        if (*p != '.' && !spf_atext((unsigned char)*p))
             return 0;
     return 1;
 }

@@ -410,7 +410,13 @@ void cbv_probe(const struct cbv_target *t, const char *helo,
                struct cbv_out *o);
 int cbv_excluded(const char *mx_name, const char *mx_ip,
                  const struct sl_conn *conn, const struct inside *in,
-                 const struct cfg_list *exclude);
+                 const struct cfg_list *exclude, int port);
+struct store;
+int cbv_cache_get(struct store *s, char kind, const char *address,
+                  struct cbv_out *o, const char **error_r);
+int cbv_cache_put(struct store *s, char kind, const char *address,
+                  const struct cbv_out *o, long long ttl_pass,
+                  long long ttl_fail, const char **error_r);
 void cbv_verify(struct dns *d, const struct policy_conf *c,
                 const struct sl_conn *conn, const struct inside *in,
                 const char *address, struct deadline budget,

@@ -25,8 +25,15 @@
  *	result is AUTH_NONE (not verified).  The null sender is never
  *	verified (the caller's rule).
  *
- *	Results are cached by the caller (libcommon's store, when there is
- *	one) under "cbv/ADDRESS" with cbv_ttl_pass and cbv_ttl_fail.
+ *	An exchange at our own address is ourselves only when cbv_port is
+ *	25 (a test aiming at a second local MTA on another port is not).
+ *
+ *	cbv_cache_get() and cbv_cache_put() keep results in libcommon's
+ *	store under "cbv/s/ADDRESS" (sender) or "cbv/r/ADDRESS" (recipient),
+ *	the address in lower case, value "pass ANSWER" or "fail ANSWER",
+ *	with cbv_ttl_pass or cbv_ttl_fail; a temperror is never kept.  Get
+ *	returns 1 (found, o filled), 0 (not found) or -1 (the store could not
+ *	be used: the caller's on_error, never "not cached" in silence).
  *
  * OWNERSHIP
  *	struct cbv_out is a plain value.
@@ -46,6 +53,7 @@
 #include "clock.h"
 #include "inside.h"
 #include "policy.h"
+#include "store.h"
 #include "util.h"
 
 #define CBV_MAX_MX 5
@@ -208,11 +216,12 @@ static int cbv_listed(const struct cfg_list *l, const char *s)
 
 int cbv_excluded(const char *mx_name, const char *mx_ip,
                  const struct sl_conn *conn, const struct inside *in,
-                 const struct cfg_list *exclude)
+                 const struct cfg_list *exclude, int port)
 {
     if (conn->mta_name && mx_name && strcasecmp(conn->mta_name, mx_name) == 0)
         return 1;
-    if (conn->daemon_addr && mx_ip && strcmp(conn->daemon_addr, mx_ip) == 0)
+    if (port == 25 && conn->daemon_addr && mx_ip &&
+        strcmp(conn->daemon_addr, mx_ip) == 0)
         return 1;
     if (mx_name && in != NULL && inside_domain(in, mx_name))
         return 1;
@@ -276,7 +285,8 @@ static void cbv_try(struct dns *d, const struct policy_conf *c,
         dns_answer_free(&a);
         return;
     }
-    if (cbv_excluded(mx, a.rr[0].text, conn, in, &c->cbv_exclude)) {
+    if (cbv_excluded(mx, a.rr[0].text, conn, in, &c->cbv_exclude,
+                     (int)c->cbv_port)) {
         dns_answer_free(&a);
         return;
     }
@@ -318,4 +328,49 @@ void cbv_verify(struct dns *d, const struct policy_conf *c,
     }
     if (n > 0 && !tried && o->answer[0] != '\0')
         o->result = AUTH_TEMPERROR;
+}
+
+static void cbv_key(char *key, size_t size, char kind, const char *address)
+{
+    snprintf(key, size, "cbv/%c/%s", kind, address);
+    str_lower(key + 6);
+}
+
+int cbv_cache_get(struct store *s, char kind, const char *address,
+                  struct cbv_out *o, const char **error_r)
+{
+    char key[600], *val = NULL;
+    size_t len;
+    int rc;
+
+    cbv_key(key, sizeof(key), kind, address);
+    rc = store_get(s, key, &val, &len, NULL, error_r);
+    if (rc == STORE_ERROR)
+        return -1;
+    if (rc != STORE_OK)
+        return 0;
+    memset(o, 0, sizeof(*o));
+    o->result = strncmp(val, "pass", 4) == 0 ? AUTH_PASS : AUTH_FAIL;
+    snprintf(o->answer, sizeof(o->answer), "%s", len > 5 ? val + 5 : "");
+    free(val);
+    return 1;
+}
+
+int cbv_cache_put(struct store *s, char kind, const char *address,
+                  const struct cbv_out *o, long long ttl_pass,
+                  long long ttl_fail, const char **error_r)
+{
+    char key[600], val[300];
+    int n;
+
+    if (o->result != AUTH_PASS && o->result != AUTH_FAIL)
+        return 0;
+    cbv_key(key, sizeof(key), kind, address);
+    n = snprintf(val, sizeof(val), "%s %s",
+                 o->result == AUTH_PASS ? "pass" : "fail", o->answer);
+    return store_put(s, key, val, (size_t)n,
+                     o->result == AUTH_PASS ? ttl_pass : ttl_fail,
+                     error_r) == STORE_OK
+               ? 0
+               : -1;
 }

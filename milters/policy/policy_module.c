@@ -179,7 +179,7 @@ static int policy_start(void *state, const struct sl_env *env,
 {
     struct policy_state *st = state;
 
-    if (!st->conf->dkim_check || st->dkim != NULL)
+    if ((!st->conf->dkim_check && !st->conf->dmarc_check) || st->dkim != NULL)
         return 0;
     if (env->dns == NULL) {
         *error_r = "dkim_check needs the resolver";
@@ -211,12 +211,29 @@ static void policy_msg_free(void *state, void *data)
     free(pm);
 }
 
+/* The resolver for any DNS check; the store for call-back results. */
+static unsigned policy_needs_of(const void *state)
+{
+    const struct policy_state *st = state;
+    const struct policy_conf *c = st->conf;
+    int cbv = c->cbv_domains || c->cbv_spf_results.n > 0 || c->rcpt_cbv;
+    unsigned n = 0;
+
+    if (cbv || c->sender_domain_check || c->iprev_check || st->dnsbl ||
+        c->spf_check || c->dkim_check || c->dmarc_check)
+        n |= MOD_NEED_DNS;
+    if (cbv)
+        n |= MOD_NEED_STORE;
+    return n;
+}
+
 const struct module policy_module = {
     .name = "policy",
     .section = &policy_section,
     .replies = policy_replies,
     .events = MOD_EV_HEADER | MOD_EV_BODY | MOD_EV_EOM,
-    .needs = MOD_NEED_DNS,
+    .needs = MOD_NEED_DNS | MOD_NEED_STORE,
+    .needs_of = policy_needs_of,
     .setup = policy_setup,
     .start = policy_start,
     .teardown = policy_teardown,

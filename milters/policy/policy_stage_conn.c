@@ -187,16 +187,16 @@ enum mod_rc policy_helo(struct mod_ctx *x)
     return MOD_CONTINUE;
 }
 
-/* "host[:port]" of the back-end of rcpt's domain, probed for rcpt. */
-static enum mod_rc rcpt_cbv(struct mod_ctx *x, const char *backend)
+/* Ask the back-end "host[:port]" whether rcpt exists; 0, or -1 when the
+ * back-end's name does not resolve. */
+static int rcpt_probe(struct mod_ctx *x, const char *backend,
+                      struct cbv_out *o)
 {
     const struct policy_conf *c = ((const struct policy_state *)x->state)->conf;
     char host[256];
     const char *colon = strrchr(backend, ':');
     struct cbv_target t;
     struct dns_answer a;
-    struct cbv_out o;
-    struct reply_arg args[2];
 
     snprintf(host, sizeof(host), "%.*s",
              (int)(colon ? (size_t)(colon - backend) : strlen(backend)), backend);
@@ -208,13 +208,36 @@ static enum mod_rc rcpt_cbv(struct mod_ctx *x, const char *backend)
         if (x->env->dns == NULL ||
             dns_lookup(x->env->dns, host, DNS_T_A, x->msg->dns_budget, &a) != DNS_OK) {
             dns_answer_free(&a);
-            return policy_fail(x, "recipient call-back: back-end not found");
+            return -1;
         }
         t.ip = a.rr[0].text;
     }
     cbv_probe(&t, c->cbv_helo ? c->cbv_helo : "localhost", x->rcpt,
-              c->cbv_timeout, &o);
+              c->cbv_timeout, o);
     dns_answer_free(&a);
+    return 0;
+}
+
+/* The recipient call-back, through the store's cache when there is one. */
+static enum mod_rc rcpt_cbv(struct mod_ctx *x, const char *backend)
+{
+    const struct policy_conf *c = ((const struct policy_state *)x->state)->conf;
+    struct reply_arg args[2];
+    const char *err = NULL;
+    struct cbv_out o;
+    int cached = 0;
+
+    if (x->env->store != NULL &&
+        (cached = cbv_cache_get(x->env->store, 'r', x->rcpt, &o, &err)) < 0)
+        return policy_fail(x, err ? err : "store error");
+    if (!cached) {
+        if (rcpt_probe(x, backend, &o) < 0)
+            return policy_fail(x, "recipient call-back: back-end not found");
+        if (x->env->store != NULL &&
+            cbv_cache_put(x->env->store, 'r', x->rcpt, &o, c->cbv_ttl_pass,
+                          c->cbv_ttl_fail, &err) < 0)
+            log_warn(mod_qid(x), "policy: call-back cache: %s", err);
+    }
     if (o.result == AUTH_PASS)
         return MOD_CONTINUE;
     if (o.result != AUTH_FAIL)

@@ -145,10 +145,22 @@ static enum mod_rc mail_cbv(struct mod_ctx *x, struct policy_msg *pm)
     struct reply_arg args[2];
     struct cbv_out o;
 
+    const char *err = NULL;
+    int cached = 0;
+
     if (*from == '\0' || !mail_cbv_wanted(st->conf, pm, from))
         return MOD_CONTINUE;
-    cbv_verify(x->env->dns, st->conf, x->conn, x->env->inside, from,
-               x->msg->dns_budget, &o);
+    if (x->env->store != NULL &&
+        (cached = cbv_cache_get(x->env->store, 's', from, &o, &err)) < 0)
+        return policy_fail(x, err ? err : "store error");
+    if (!cached) {
+        cbv_verify(x->env->dns, st->conf, x->conn, x->env->inside, from,
+                   x->msg->dns_budget, &o);
+        if (x->env->store != NULL &&
+            cbv_cache_put(x->env->store, 's', from, &o, st->conf->cbv_ttl_pass,
+                          st->conf->cbv_ttl_fail, &err) < 0)
+            log_warn(mod_qid(x), "policy: call-back cache: %s", err);
+    }
     pm->cbv = o.result;
     if (o.result == AUTH_TEMPERROR) {
         x->out.tempfail_symbol = policy_symbol_name(SYM_CBV_TEMPFAIL);

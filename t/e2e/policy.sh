@@ -17,9 +17,27 @@ cat >"$T/senders" <<'MAP'
 @plain.policy.test          REJECT Mail from plain.policy.test is not wanted here
 MAP
 chmod 644 "$T/senders"
+# a second Postfix: the "sender's mail server" for call-backs, which knows
+# only the users of $T/cbvpf/rcpts in cbv.policy.test
+e2e_lab cbvpf ""
+P=${E2E_DIR[cbvpf]}
+printf 'alice@cbv.policy.test x\n' >"$P/rcpts"
+PATH=$PATH:/usr/sbin postconf -c "$P/postfix/etc" -e \
+    "relay_domains = cbv.policy.test" \
+    "relay_recipient_maps = texthash:$P/rcpts" \
+    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" &&
+    PATH=$PATH:/usr/sbin postfix -c "$P/postfix/etc" reload >/dev/null 2>&1
+cbv_conns() { grep -c 'postfix/smtpd.*: connect from' "$P/log/maillog" 2>/dev/null; }
+printf 'cbv.policy.test x\n' >"$T/cbvdomains"
+chmod 644 "$T/cbvdomains" "$P/rcpts"
+mkdir -p "$T/store" && chown postfix:postfix "$T/store"
+LAB_CONF_common="store_path = $T/store/store.db"
 LAB_CONF_policy="$(lab_policy_policy)
 authserv_id = mx.lab.test.example
-access_sender = addr:$T/senders"
+access_sender = addr:$T/senders
+cbv_domains = domain:$T/cbvdomains
+cbv_port = ${E2E_PORT[cbvpf]}
+cbv_timeout = 5s"
 e2e_lab lab "policy attach"
 D=${E2E_DIR[lab]}
 
@@ -151,6 +169,17 @@ t_like "$a1" 'spf=pass smtp\.mailfrom=a@good\.policy\.test.*dmarc=pass' "message
 t_like "$a2" 'spf=none smtp\.mailfrom=b@sender\.test.*dmarc=none header\.from=sender\.test' \
     "message 2: its own results"
 t_lacks "$a2" "good.policy.test" "message 2 carries nothing of message 1"
+
+# 15. call-back verification against the second Postfix, cached
+send cbv1 192.0.2.50 nobody@cbv.policy.test
+t_like "$LAB_REPLY" '^550 5\.1\.0 .*nobody@cbv\.policy\.test.*User unknown' \
+    "CBV: the sender's server says 550 -> 550 5.1.0 quoting it"
+n1=$(cbv_conns)
+send cbv2 192.0.2.50 nobody@cbv.policy.test
+t_like "$LAB_REPLY" '^550 5\.1\.0 ' "CBV: a second message refused too"
+t_is "$(cbv_conns)" "$n1" "the second message made no new SMTP connection (cached)"
+send cbv3 192.0.2.50 alice@cbv.policy.test
+t_is "$LAB_CODE" 250 "CBV: a known sender is accepted"
 
 # 14. a zone dropped into D/dns/ is served after a reload, below "test."
 cat >"$D/dns/kvarn.test.zone" <<'ZONE'

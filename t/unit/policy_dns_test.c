@@ -451,6 +451,18 @@ static void test_cbv(void)
     ok(r.rc == MOD_CONTINUE, "sender call-back: known address accepted");
     ph_msg_free(&r);
     before = smtp_conns;
+    one(extra, "192.0.2.99", "mail.example.net", "unknown-a@cbv.policy.test",
+        NULL, &r);
+    ok(r.rc == MOD_REJECT && has_reply(&r, "550", "5.1.0", "User unknown") &&
+           smtp_conns == before,
+       "a second message: the cached answer, no new SMTP connection");
+    ph_msg_free(&r);
+    one(extra, "192.0.2.99", "mail.example.net", "ALICE@cbv.policy.test", NULL,
+        &r);
+    ok(r.rc == MOD_CONTINUE && smtp_conns == before,
+       "positive result cached too (address case ignored)");
+    ph_msg_free(&r);
+    before = smtp_conns;
     one(extra, "192.0.2.99", "mail.example.net", "", NULL, &r);
     ok(r.rc == MOD_CONTINUE && smtp_conns == before,
        "never for the null sender");
@@ -469,6 +481,12 @@ static void test_cbv(void)
                r.rcpt_refused[1] == MOD_REJECT &&
                has_reply(&r, "550", "5.1.1", "User unknown"),
            "recipient call-back: unknown user refused, the other accepted");
+        ph_msg_free(&r);
+        before = smtp_conns;
+        ph_message(&s, "alice@good.policy.test", rcpts, NULL, &r);
+        ok(r.naccepted == 1 && r.rcpt_refused[1] == MOD_REJECT &&
+               smtp_conns == before,
+           "recipient call-back cached: no new connection");
         ph_msg_free(&r);
         ph_disconnect(&s);
         ph_close(&h);

@@ -9,16 +9,20 @@
 #include "clock.h"
 #include "common.h"
 #include "policy_harness.h"
+#include "store.h"
 #include "util.h"
 
 static struct dns *ph_resolver;
 static struct spf *ph_spf;
+static struct store *ph_store;
 static char ph_tmp[64]; /* maps of the tests, removed at exit */
 
 static void ph_tmp_remove(void)
 {
     char cmd[128];
 
+    if (ph_store != NULL)
+        store_close(ph_store);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ph_tmp);
     if (ph_tmp[0] && system(cmd) != 0)
         printf("# could not remove %s\n", ph_tmp);
@@ -57,6 +61,16 @@ void ph_init(void)
         exit(1);
     }
     atexit(ph_tmp_remove);
+    {
+        char db[128];
+        struct store_conf sc = {STORE_SQLITE, db, NULL, NULL, 0, 2000};
+
+        snprintf(db, sizeof(db), "%s/store.db", ph_tmp);
+        if (store_open(&sc, &ph_store, &err) < 0) {
+            printf("Bail out! store_open: %s\n", err);
+            exit(1);
+        }
+    }
     ph_resolver = ph_dns("SLUICE_DNS_SERVER");
     if (spf_new(ph_resolver, "mx.rcpt.test", &ph_spf, &err) < 0) {
         printf("Bail out! spf_new: %s\n", err);
@@ -107,6 +121,7 @@ int ph_open(struct ph *h, const char *extra)
     }
     h->env.dns = ph_resolver;
     h->env.spf = ph_spf;
+    h->env.store = ph_store;
     if (policy_module.start(h->state, &h->env, &err) < 0) {
         printf("# start: %s\n", err);
         return -1;

@@ -226,6 +226,12 @@ static void eom_dkim(struct mod_ctx *x, struct policy_msg *pm, int report)
 
     if (st->dkim == NULL)
         return;
+    if (x->msg->truncated) {
+        /* a body cut at message_buffer_limit would fail every signature */
+        log_info(mod_qid(x), "policy: DKIM not verified: the message is "
+                             "larger than message_buffer_limit");
+        return;
+    }
     if (policy_dkim_verify(st->dkim, x->msg, x->msg->dns_budget, &pm->sigs,
                            &pm->nsigs, &err) < 0) {
         log_warn(mod_qid(x), "policy: DKIM: %s", err);

@@ -28,12 +28,19 @@ PATH=$PATH:/usr/sbin postconf -c "$P/postfix/etc" -e \
     "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" &&
     PATH=$PATH:/usr/sbin postfix -c "$P/postfix/etc" reload >/dev/null 2>&1
 cbv_conns() { grep -c 'postfix/smtpd.*: connect from' "$P/log/maillog" 2>/dev/null; }
+# the second Postfix logged as many disconnects as connects (postlogd
+# writes asynchronously: count only once the log has caught up)
+cbv_settled() {
+    local c d
+    c=$(cbv_conns)
+    d=$(grep -c 'postfix/smtpd.*: disconnect from' "$P/log/maillog" 2>/dev/null)
+    [ "${c:-0}" -gt 0 ] && [ "$c" = "$d" ]
+}
 printf 'cbv.policy.test x\n' >"$T/cbvdomains"
 chmod 644 "$T/cbvdomains" "$P/rcpts"
 mkdir -p "$T/store" && chown postfix:postfix "$T/store"
 LAB_CONF_common="store_path = $T/store/store.db"
 LAB_CONF_policy="$(lab_policy_policy)
-authserv_id = mx.lab.test.example
 access_sender = addr:$T/senders
 cbv_domains = domain:$T/cbvdomains
 cbv_port = ${E2E_PORT[cbvpf]}
@@ -174,9 +181,12 @@ t_lacks "$a2" "good.policy.test" "message 2 carries nothing of message 1"
 send cbv1 192.0.2.50 nobody@cbv.policy.test
 t_like "$LAB_REPLY" '^550 5\.1\.0 .*nobody@cbv\.policy\.test.*User unknown' \
     "CBV: the sender's server says 550 -> 550 5.1.0 quoting it"
+lab_wait cbv_settled
 n1=$(cbv_conns)
 send cbv2 192.0.2.50 nobody@cbv.policy.test
 t_like "$LAB_REPLY" '^550 5\.1\.0 ' "CBV: a second message refused too"
+sleep 0.5
+lab_wait cbv_settled
 t_is "$(cbv_conns)" "$n1" "the second message made no new SMTP connection (cached)"
 send cbv3 192.0.2.50 alice@cbv.policy.test
 t_is "$LAB_CODE" 250 "CBV: a known sender is accepted"

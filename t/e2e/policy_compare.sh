@@ -16,7 +16,6 @@ cat >"$T/senders" <<'MAP'
 MAP
 chmod 644 "$T/senders"
 LAB_CONF_policy="$(lab_policy_policy)
-authserv_id = mx.lab.test.example
 access_sender = addr:$T/senders"
 e2e_lab chain "policy attach"
 e2e_lab all "policy attach" "$(e2e_bin all)"

@@ -28,6 +28,7 @@
 # from outside, XCLIENT LOGIN= an authenticated client.
 lab_policy_policy() {
     cat <<'EOF'
+authserv_id = mx.lab.test.example
 relay_check = yes
 helo_check = yes
 sender_domain_check = yes

@@ -6,7 +6,8 @@
  * mail-auth's DKIM cases, each with its expected result per signature;
  * tampered copies; the minimum key size; key retrieval failure as
  * temperror.  And the DNSBL time per connection: eight zones, one of them
- * answering after 300 ms, cost about 300 ms, not 2.4 s.
+ * answering after 300 ms, cost about 300 ms, not 2.4 s; the lists are
+ * asked once per connection, not per message.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,42 @@ static void test_dnsbl_time(void)
     dns_free(slow);
 }
 
+/* DNSBL results belong to the connection: looked up once at connect,
+ * carried by every message of the connection without a new lookup. */
+static void test_dnsbl_once(void)
+{
+    static const char *const rcpt[] = {"bob@rcpt.test", NULL};
+    struct dns *slow = ph_dns("SLUICE_DNS_SLOW_SERVER");
+    struct ph h = {0};
+    struct ph_sess s;
+    struct ph_msg r1, r2;
+    double t0, tc, tm;
+
+    if (ph_open(&h, "dnsbl_sites = slow.test bl.test") < 0) {
+        ok(0, "configuration for the DNSBL-once test");
+        dns_free(slow);
+        return;
+    }
+    h.env.dns = slow;
+    t0 = clock_mono();
+    ph_connect(&s, &h, "192.0.2.99", "mail.example.net");
+    tc = clock_mono() - t0;
+    t0 = clock_mono();
+    ph_message(&s, "a@good.policy.test", rcpt, NULL, &r1);
+    ph_message(&s, "b@good.policy.test", rcpt, NULL, &r2);
+    tm = clock_mono() - t0;
+    ok(tc >= 0.29, "connect: the DNS lists asked (%.0f ms, one list slow)",
+       tc * 1000);
+    ok(tm < 0.25, "two messages: no further DNSBL lookup (%.0f ms)", tm * 1000);
+    ok(result_has(&r1.res, "POLICY_DNSBL") && result_has(&r2.res, "POLICY_DNSBL"),
+       "both messages carry the connection's DNSBL symbols");
+    ph_msg_free(&r1);
+    ph_msg_free(&r2);
+    ph_disconnect(&s);
+    ph_close(&h);
+    dns_free(slow);
+}
+
 int main(void)
 {
     const char *td = getenv("SLUICE_TESTDATA");
@@ -175,5 +212,6 @@ int main(void)
     ph_init();
     test_vectors(td ? td : "../shared/testdata");
     test_dnsbl_time();
+    test_dnsbl_once();
     return done_testing();
 }

@@ -247,6 +247,32 @@ static void test_dmarc(void)
     ok(r.rc == MOD_CONTINUE && strstr(r.ar, "dmarc=none"),
        "no DMARC record: none");
     ph_msg_free(&r);
+    snprintf(extra, sizeof(extra), "%sdmarc_history = %s/history.jsonl\n", base,
+             ph_dir());
+    one(extra, "192.0.2.99", "mail.example.net", "a@good.policy.test",
+        MSG_FROM("pnone.policy.test"), &r);
+    ph_msg_free(&r);
+    one(extra, "192.0.2.30", "mail.example.net", "a@good.policy.test",
+        MSG_FROM("good.policy.test"), &r);
+    ph_msg_free(&r);
+    {
+        char path[256], line[1024] = "", line2[1024] = "";
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/history.jsonl", ph_dir());
+        if ((f = fopen(path, "r")) != NULL) {
+            if (fgets(line, sizeof(line), f) == NULL ||
+                fgets(line2, sizeof(line2), f) == NULL)
+                line2[0] = '\0';
+            fclose(f);
+        }
+        ok(strstr(line, "\"from\":\"pnone.policy.test\"") &&
+               strstr(line, "\"dmarc\":\"fail\"") &&
+               strstr(line, "\"qid\":\"TESTQID\"") &&
+               strstr(line2, "\"dmarc\":\"pass\"") &&
+               strstr(line2, "\"spf_aligned\":1"),
+           "DMARC history: one JSON line per message (%s)", flat(line));
+    }
 }
 
 static void test_state(void)

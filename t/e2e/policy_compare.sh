@@ -2,15 +2,18 @@
 # e2e: the two deployments give the same answers for the policy messages.
 # (a) the chain sluice-policy -> sluice-attach (attach enforces, results in
 # signed headers) and (b) sluice-milter (both modules in one process) get
-# the same messages through XCLIENT from documentation ranges; for each,
+# the same messages from documentation-range clients (addresses on lo in
+# the test's own network namespace); for each,
 # the SMTP reply and the verdict (action and score) must be the same.
 # (The testmod/attach comparison is t/e2e/deploy_compare.sh; this is its
 # policy half, in a script of its own because each lab here also runs its
 # own DNS server.)
 . "$(dirname "$0")/lib.sh"
 
+e2e_private_net "$@"
 e2e_init
 e2e_need policy attach all
+e2e_client_addr 192.0.2.30 192.0.2.50 192.0.2.51 192.0.2.99 192.0.2.199
 cat >"$T/senders" <<'MAP'
 @plain.policy.test   REJECT Mail from plain.policy.test is not wanted here
 MAP
@@ -27,7 +30,7 @@ msg() {
     IDS+=("$1")
     LABEL[$1]=$2
     WANT[$1]=$3
-    ARGS[$1]="--xclient-optional --xclient-addr $4 --from $5"
+    ARGS[$1]="--local-interface $4 --from $5"
     LAB_MSG_FROM=${6:-"Alice <alice@sender.test>"} \
         e2e_msg "$1" "$2" "Message for the policy deployment comparison."
 }

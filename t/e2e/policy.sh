@@ -127,7 +127,8 @@ t_ok "the refusal is logged with the queue ID" \
 
 # 9. access map REJECT with its text; an exception
 send access 192.0.2.50 bob@plain.policy.test
-t_like "$LAB_REPLY" '^550 5\.7\.1 Mail from plain\.policy\.test is not wanted here' \
+# (Sendmail puts "<address>... " before the text)
+t_like "$LAB_REPLY" '^550 5\.7\.1 (<[^>]*>\.\.\. )?Mail from plain\.policy\.test is not wanted here' \
     "access map REJECT with its text"
 send robot 192.0.2.50 robot-1@plain.policy.test
 t_is "$LAB_CODE" 250 "!robot-*@ exception accepted"
@@ -177,14 +178,20 @@ codes = []
 for frm, rcpt, f in (("a@good.policy.test", "conn1@rcpt.test", m1),
                      ("b@sender.test", "conn2@rcpt.test", m2)):
     try:
-        s.sendmail(frm, [rcpt], open(f, "rb").read())
+        data = open(f, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        s.sendmail(frm, [rcpt], data)
         codes.append("250")
     except smtplib.SMTPException as e:
+        print("%s: %r" % (rcpt, e))
         codes.append(str(getattr(e, "smtp_code", "err")))
-s.quit()
+try:
+    s.quit()
+except smtplib.SMTPException:
+    pass
 print("/".join(codes))
 PY
-t_is "$(tail -n 1 "$T/conn.out")" 250/250 "two messages on one connection accepted"
+t_is "$(tail -n 1 "$T/conn.out")" 250/250 "two messages on one connection accepted" ||
+    t_diag "$(cat "$T/conn.out")"
 a1=$(ar_of conn1)
 a2=$(ar_of conn2)
 t_like "$a1" 'spf=pass smtp\.mailfrom=a@good\.policy\.test.*dmarc=pass' "message 1: spf and dmarc pass"

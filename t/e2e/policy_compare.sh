@@ -56,7 +56,8 @@ outcome() {
     local lab=$1 id=$2 v a s r q line
     # shellcheck disable=SC2086
     e2e_send "$lab" "$id" ${ARGS[$id]} >/dev/null
-    r=$(printf '%s' "$LAB_REPLY" | sed -E 's/queued as [0-9A-Za-z]+/queued as QID/')
+    r=$(printf '%s' "$LAB_REPLY" | sed -E 's/queued as [0-9A-Za-z]+/queued as QID/;
+        s/^(250 2\.0\.0) [0-9A-Za-z]+ (Message accepted)/\1 QID \2/')
     if [ "$LAB_CODE" = 250 ]; then
         v=$(e2e_verdict "$lab" "$id")
         a=$(lab_verdict_field "$v" action)

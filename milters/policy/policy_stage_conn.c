@@ -102,8 +102,7 @@ static void conn_dynamic(struct mod_ctx *x, struct policy_conn *pc)
 static int conn_needs_dns(const struct policy_conf *c,
                           const struct policy_state *st)
 {
-    return c->iprev_check || st->dnsbl != NULL ||
-           (c->dynamic_ptr != NULL && c->iprev_check);
+    return c->iprev_check || st->dnsbl != NULL;
 }
 
 enum mod_rc policy_connect(struct mod_ctx *x)
@@ -133,14 +132,13 @@ enum mod_rc policy_connect(struct mod_ctx *x)
     default:
         break;
     }
-    if (pc->inside || pc->access_ok || ip == NULL || *ip == '\0' ||
-        !conn_needs_dns(c, st))
+    if (pc->inside || pc->access_ok || ip == NULL || *ip == '\0')
         return MOD_CONTINUE;
-    if (x->env->dns == NULL)
+    if (conn_needs_dns(c, st) && x->env->dns == NULL)
         return policy_fail(x, "no resolver");
     if (c->iprev_check)
         conn_iprev(x, pc);
-    if (c->dynamic_ptr != NULL)
+    if (c->dynamic_ptr != NULL) /* the verified name, else {client_ptr} */
         conn_dynamic(x, pc);
     if (st->dnsbl != NULL) {
         dnsxl_query_ip(st->dnsbl, x->env->dns, ip, 0, x->conn->dns_budget,

@@ -387,6 +387,16 @@ static void test_helo_iprev(void)
            strstr(r.ar, "mail.sender.test"),
        "HELO claims to be us; iprev pass");
     ph_msg_free(&r);
+    {
+        char extra[300];
+
+        snprintf(extra, sizeof(extra), "iprev_check = yes\ndynamic_ptr = pcre:%s\n",
+                 ph_file(NULL, "dyn.pcre", "/^mail\\.sender\\.test$/ dynamic\n"));
+        one(extra, "192.0.2.20", "mail.sender.test", "a@good.policy.test", NULL,
+            &r);
+        ok(ph_has(&r.res, "POLICY_DYNAMIC_PTR"), "dynamic PTR pattern scored");
+        ph_msg_free(&r);
+    }
 }
 
 /* ---- an SMTP server for call-backs: "unknown*" recipients get 550 ---- */

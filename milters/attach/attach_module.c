@@ -259,8 +259,8 @@ static int attach_setup(const struct cfg *cfg, void **state_r,
         st->score[r] = attach_rules[r].score;
     for (i = 0; i < c->scores.n; i++) {
         if (attach_score_set(st, c->scores.v[i], &error) < 0) {
-            cfg_errors_add(errs, "%s: [attach] scores: %s: %s", cfg_path(cfg),
-                           c->scores.v[i], error);
+            cfg_key_error(cfg, errs, "attach", "scores", "%s: %s",
+                          c->scores.v[i], error);
             bad = 1;
         }
     }
@@ -501,7 +501,7 @@ static void attach_report(const struct attach_scan *s, const struct sl_msg *m,
     for (i = 0; i < s->nf; i++) {
         f = &s->f[i];
         result_add(res, attach_rule_symbol(f->rule), f->score, f->file);
-        log_info(m->qid, "attach: file=\"%s\" rule=%s action=%s",
+        log_info(m->qid, "milter=attach file=\"%s\" rule=%s action=%s",
                  f->file ? f->file : "", attach_rule_symbol(f->rule),
                  attach_action_name(attach_action_of(s->conf, f)));
     }

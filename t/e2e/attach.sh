@@ -12,6 +12,13 @@ e2e_lab lab attach
 e2e_msg exe "Update" "Please run the attached update." \
     "$S/fake.exe|application/octet-stream|update.exe"
 expect_reject lab exe ".exe attachment" 'update\.exe' ATTACH_BANNED_EXT
+# One log form: the finding and the summary both start "qid=Q: milter=attach".
+q=$(lab_qid "$T/lab" exe)
+t_like "$(grep -F "qid=$q:" "$T/lab/log/sluice.log" | grep -F 'update.exe' | head -n 1)" \
+    "qid=$q: milter=attach file=\"update\\.exe\" rule=ATTACH_BANNED_EXT action=reject\$" \
+    "log: the finding line is qid=Q: milter=attach file=... rule=... action=..."
+t_like "$(e2e_summary lab exe attach)" "qid=$q: milter=attach action=reject score=" \
+    "log: the summary line is qid=Q: milter=attach action=... score=..."
 
 e2e_msg pdfexe "Invoice" "Your invoice is attached." \
     "$S/invoice.pdf.exe|application/octet-stream"

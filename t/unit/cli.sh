@@ -12,7 +12,9 @@ chmod 600 "$dir/secret"
 cat >"$dir/good.conf" <<EOC
 [common]
 secret_file = secret
+socket = unix:$dir/milter.sock
 [attach]
+socket = unix:$dir/attach.sock
 enforce = yes
 banned_extensions = exe, scr
 EOC

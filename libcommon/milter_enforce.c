@@ -92,6 +92,32 @@ static sfsistat enforce_refuse(struct eom_run *er, const struct verdict *v,
     return st;
 }
 
+/*
+ * A header value as it goes to the MTA.  With SMFIP_HDR_LEADSPC agreed
+ * (we ask for it, to see headers exactly) the MTA writes "Name:" and the
+ * value as given, so the value brings its own space: "X-Sluice-Verdict:
+ * accept", not "X-Sluice-Verdict:accept".  NULL stays NULL (a deletion).
+ * Caller frees.
+ */
+char *eom_hdr_value(const struct eom_run *er, const char *value)
+{
+    if (value == NULL)
+        return NULL;
+    return xasprintf("%s%s", er->cc->leadspc && *value != ' ' ? " " : "",
+                     value);
+}
+
+static int enforce_add(struct eom_run *er, const char *name,
+                       const char *value)
+{
+    char *v = eom_hdr_value(er, value);
+    int ok = eom_mta_ok(er, smfi_addheader(er->ctx, (char *)name, v), "add",
+                        name);
+
+    free(v);
+    return ok;
+}
+
 /* The headers (and Subject, hold queue) of a message that goes on. */
 static void enforce_mark(struct eom_run *er, const struct verdict *v,
                          const struct verdict_conf *vc, const char *hdr)
@@ -99,29 +125,25 @@ static void enforce_mark(struct eom_run *er, const struct verdict *v,
     const struct common_conf *c = er->cc->rt->cc;
     const struct sl_header *subj = sl_msg_header(er->m, "Subject", 1);
 
-    eom_mta_ok(er, smfi_addheader(er->ctx, "X-Sluice-Verdict", (char *)hdr),
-               "add", "X-Sluice-Verdict");
+    enforce_add(er, "X-Sluice-Verdict", hdr);
     if (c->spam_headers && !er->failed) {
         char *ss = verdict_spam_status(v, vc->add_header);
 
-        if (eom_mta_ok(er,
-                       smfi_addheader(er->ctx, "X-Spam-Flag",
-                                      v->action >= ACT_ADD_HEADER ? "YES"
-                                                                  : "NO"),
-                       "add", "X-Spam-Flag"))
-            eom_mta_ok(er, smfi_addheader(er->ctx, "X-Spam-Status", ss), "add",
-                       "X-Spam-Status");
+        if (enforce_add(er, "X-Spam-Flag",
+                        v->action >= ACT_ADD_HEADER ? "YES" : "NO"))
+            enforce_add(er, "X-Spam-Status", ss);
         free(ss);
     }
     if (v->action == ACT_REWRITE_SUBJECT && !er->failed) {
         char *s = xasprintf("%s %s", c->subject_tag, subj ? subj->value : "");
+        char *sv = eom_hdr_value(er, s);
 
         if (subj)
-            eom_mta_ok(er, smfi_chgheader(er->ctx, "Subject", 1, s), "change",
+            eom_mta_ok(er, smfi_chgheader(er->ctx, "Subject", 1, sv), "change",
                        "Subject");
         else
-            eom_mta_ok(er, smfi_addheader(er->ctx, "Subject", s), "add",
-                       "Subject");
+            enforce_add(er, "Subject", s);
+        free(sv);
         free(s);
     }
     if (v->action == ACT_QUARANTINE && !er->failed)

@@ -161,14 +161,16 @@ static int apply_edits(struct eom_run *er, const struct sl_edits *ed)
 
     for (size_t i = 0; i < ed->nhdr; i++) {
         const struct sl_hdr_edit *h = &ed->hdr[i];
+        char *v = eom_hdr_value(er, h->value); /* with its space */
         int rc;
 
         if (h->op == SL_HDR_ADD)
-            rc = smfi_addheader(er->ctx, h->name, h->value);
+            rc = smfi_addheader(er->ctx, h->name, v);
         else if (h->op == SL_HDR_INSERT)
-            rc = smfi_insheader(er->ctx, h->index, h->name, h->value);
+            rc = smfi_insheader(er->ctx, h->index, h->name, v);
         else
-            rc = smfi_chgheader(er->ctx, h->name, h->index, h->value);
+            rc = smfi_chgheader(er->ctx, h->name, h->index, v);
+        free(v);
         if (!eom_mta_ok(er, rc, h->value ? "set header" : "delete header",
                     h->name))
             return -1;
@@ -265,11 +267,12 @@ static void eom_cleanup(struct eom_run *er)
 /* Add this milter's signed result (chained deployment); 0 or -1. */
 static int add_result_header(struct eom_run *er, const struct result *r)
 {
-    char *h = result_format(r, &er->cc->rt->cur);
+    char *f = result_format(r, &er->cc->rt->cur), *h = eom_hdr_value(er, f);
     int ok = eom_mta_ok(er, smfi_addheader(er->ctx, RESULT_HEADER, h), "add",
                     RESULT_HEADER);
 
     free(h);
+    free(f);
     return ok ? 0 : -1;
 }
 

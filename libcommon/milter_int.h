@@ -105,6 +105,9 @@ struct eom_run {
 };
 
 sfsistat milter_enforce(struct eom_run *er);
+/* A header value for smfi_addheader() and co: with its leading space
+ * when SMFIP_HDR_LEADSPC was agreed; NULL for NULL.  Caller frees. */
+char *eom_hdr_value(const struct eom_run *er, const char *value);
 const char *eom_first_rcpt(const struct sl_msg *m);
 void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
                const struct reply_arg *args, size_t nargs);

@@ -70,6 +70,12 @@ expect_reject lab docm ".docm with a macro" 'macro\.docm' ATTACH_MACRO
 # -- delivered ---------------------------------------------------------------
 e2e_msg text "Lunch" "Hello Bob, lunch on Friday?"
 expect_accept lab text "plain text"
+# The headers as written: a space after the colon, as sluice.conf(5) shows.
+f=$(e2e_delivered lab text)
+t_like "$(grep -m1 '^X-Sluice-Verdict:' "$f")" '^X-Sluice-Verdict: accept; score=[0-9.]+(/[0-9.]+)?; symbols=' \
+    "X-Sluice-Verdict: a space after the colon, score=S or S/T"
+t_like "$(grep -m1 '^X-Sluice-Result:' "$f")" '^X-Sluice-Result: v=1; attach; qid=' \
+    "X-Sluice-Result: a space after the colon"
 
 e2e_msg pdf "Minutes" "The minutes, as a PDF." "$S/clean.pdf|application/pdf"
 expect_accept lab pdf "clean PDF"

@@ -15,7 +15,7 @@ end
 local conn, r = T.send({ body = "Just text.\r\n" })
 T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "clean message continues")
 T.ok(mt.eom_check(conn, MT_HDRADD, "X-Sluice-Verdict"), "clean message gets X-Sluice-Verdict")
-local v = mt.getheader(conn, "X-Sluice-Verdict", 0) or ""
+local v = T.header(conn, "X-Sluice-Verdict")
 T.ok(v:find("^accept") ~= nil, "clean verdict is accept: " .. v)
 T.ok(mt.eom_check(conn, MT_HDRADD, "X-Sluice-Result"), "enforcer adds its own signed result")
 mt.disconnect(conn)
@@ -37,7 +37,7 @@ local forged = "v=1; policy; qid=MTQ4; score=100.00; symbols=EVIL(100.00); sig=A
 conn, r = T.send({ headers = { { "X-Sluice-Result", forged } }, qid = "MTQ4" })
 T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "forged result does not steer the verdict")
 T.ok(mt.eom_check(conn, MT_HDRDELETE, "X-Sluice-Result"), "forged result header removed")
-v = mt.getheader(conn, "X-Sluice-Verdict", 0) or ""
+v = T.header(conn, "X-Sluice-Verdict")
 T.ok(v:find("SLUICE_FORGED_RESULT") ~= nil, "verdict names SLUICE_FORGED_RESULT")
 mt.disconnect(conn)
 

@@ -13,6 +13,14 @@ function T.ok(cond, name)
   return cond
 end
 
+-- The value of header NAME (n-th, 0-based) that the milter added, without
+-- the one leading space it sends: it asks for SMFIP_HDR_LEADSPC, so the
+-- MTA writes "Name:" and the value as given.  "" when there is none.
+function T.header(conn, name, n)
+  local v = mt.getheader(conn, name, n or 0) or ""
+  return (v:gsub("^ ", "", 1))
+end
+
 function T.done()
   print("1.." .. T.n)
 end

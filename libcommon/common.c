@@ -40,7 +40,9 @@ static const struct cfg_key common_keys[] = {
      "Previous secret, still accepted when verifying, while a new one is "
      "rolled out."},
     {"user", CFG_STRING, "", 0, 0, C(user), NULL,
-     "User to switch to after start-up; empty: do not drop privileges."},
+     "User to switch to once the socket is open; empty: stay as started (a "
+     "milter started as root then warns: its socket is root's, and "
+     "Postfix cannot use it)."},
     {"socket", CFG_STRING, "unix:/var/spool/postfix/sluice/milter.sock", 0, 0,
      C(socket), NULL,
      "Socket sluice-milter listens on: unix:PATH, inet:PORT@HOST or "
@@ -96,9 +98,11 @@ static const struct cfg_key common_keys[] = {
      "Language of SMTP replies when reply_language_map has no answer."},
     {"reply_language_map", CFG_MAP, NULL, 0, 0, C(reply_language_map),
      "en|sv|fi",
-     "domain: map from recipient domain to reply language (en, sv or fi)."},
+     "domain: map from recipient domain to reply language; every value "
+     "must be en, sv or fi."},
     {"info_url", CFG_STRING, NULL, 0, 0, C(info_url), NULL,
-     "URL appended to SMTP replies as \"(see URL)\"; unset: none."},
+     "URL appended to SMTP replies as \"(see URL)\" (\"se\", \"katso\" in "
+     "Swedish and Finnish); unset: none."},
     {"forged_result_score", CFG_DOUBLE, "1.0", 0, 1000000,
      C(forged_result_score), NULL,
      "Score of SLUICE_FORGED_RESULT, added for each X-Sluice-Result header "

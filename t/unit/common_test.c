@@ -78,7 +78,7 @@ static const struct {
      "(chmod o-rw, e.g. mode 0640)"},
     {"short secret", S, "0123456789abcdef0123456789abcde\n", 0600,
      "main.conf:2: secret_file: secret: secret is shorter than 32 bytes (make "
-     "one with \"head -c 32 /dev/urandom | base64\")"},
+     "one of 48 random bytes: umask 027; head -c 48 /dev/urandom > FILE)"},
     {"previous secret checked too", S "secret_file_previous = old\n", SECRET32,
      0600, "main.conf:3: secret_file_previous: old: No such file or directory"},
     {"empty secret_file", "secret_file =\n", SECRET32, 0600,

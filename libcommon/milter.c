@@ -370,10 +370,13 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if ((rc = open_socket_and_drop(sock, user)) != 0)
+    if ((rc = open_socket_and_drop(sock, user)) != 0) {
+        runtime_release(rt);
         return rc;
+    }
     if (runtime_start(rt, &err) < 0) {
         log_err(NULL, "cannot start: %s", err);
+        runtime_release(rt);
         return EX_CONFIG;
     }
     smfi_settimeout((int)rt->cc->milter_timeout);
@@ -453,6 +456,54 @@ static int start_check(const struct runtime *rt, const struct options *o,
     return rc;
 }
 
+/*
+ * Start: the log, the supervisor (unless -f), the worker.  Takes rt; every
+ * way out before the worker runs releases it, so that a failed start is
+ * clean (and its status is its own, also under LeakSanitizer).
+ */
+static int start(struct runtime *rt, const struct options *o,
+                 struct milter_start *st)
+{
+    const char *err, *user;
+    char *sock;
+    int rc;
+
+    open_log(milter_app.progname, rt, o->foreground, &err);
+    if (err != NULL) {
+        fprintf(stderr, "%s: %s\n", milter_app.progname, err);
+        runtime_release(rt);
+        return EX_CONFIG;
+    }
+    if (st->socket == NULL || *st->socket == '\0') {
+        fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
+                milter_app.progname);
+        runtime_release(rt);
+        return EX_USAGE;
+    }
+    st->socket = sock = xstrdup(st->socket); /* outlives rt, for the worker */
+    milter_start_warn(st);
+    if (!o->foreground) {
+        rc = supervise_start(milter_app.progname, pidfile_of(rt),
+                             unix_path(sock));
+        runtime_release(rt); /* the worker reads the file as it is now */
+        if (rc != 0 || (rt = worker_config()) == NULL) {
+            free(sock);
+            return rc != 0 ? rc : EX_CONFIG;
+        }
+    }
+    /* Before libmilter unlinks a live milter's socket to take its place. */
+    if (milter_start_busy(st, &err) != 0) {
+        log_err(NULL, "%s: not started", err);
+        runtime_release(rt);
+        free(sock);
+        return EX_UNAVAILABLE;
+    }
+    user = o->user ? o->user : rt->cc->user;
+    rc = run_worker(rt, sock, user);
+    free(sock);
+    return rc;
+}
+
 static int run(int argc, char **argv, const char *progname,
                const struct module *const *mods, size_t nmods, int allinone)
 {
@@ -461,7 +512,6 @@ static int run(int argc, char **argv, const char *progname,
     struct milter_start st;
     struct runtime *rt;
     struct cfg *c;
-    const char *err, *sock;
     int rc;
 
     setlocale(LC_CTYPE, "C.UTF-8");
@@ -498,34 +548,7 @@ static int run(int argc, char **argv, const char *progname,
         runtime_release(rt);
         return 0;
     }
-    open_log(progname, rt, o.foreground, &err);
-    if (err != NULL) {
-        fprintf(stderr, "%s: %s\n", progname, err);
-        return EX_CONFIG;
-    }
-    sock = socket_of(rt, o.socket);
-    if (sock == NULL || *sock == '\0') {
-        fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
-                progname);
-        return EX_USAGE;
-    }
-    st.socket = sock = xstrdup(sock); /* outlives rt, for the worker */
-    milter_start_warn(&st);
-    if (!o.foreground) {
-        rc = supervise_start(progname, pidfile_of(rt), unix_path(sock));
-        if (rc != 0)
-            return rc;
-        /* The worker: the configuration as the file says now. */
-        runtime_release(rt);
-        if ((rt = worker_config()) == NULL)
-            return EX_CONFIG;
-    }
-    /* Before libmilter unlinks a live milter's socket to take its place. */
-    if (milter_start_busy(&st, &err) != 0) {
-        log_err(NULL, "%s: not started", err);
-        return EX_UNAVAILABLE;
-    }
-    return run_worker(rt, sock, o.user ? o.user : rt->cc->user);
+    return start(rt, &o, &st);
 }
 
 int milter_main(int argc, char **argv, const char *progname,

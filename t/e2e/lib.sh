@@ -146,6 +146,7 @@ e2e_port_block() {
     readme) echo 2525; return ;; # the README's port, as written
     stages) i=6 ;;
     client) i=7 ;;
+    quarantine) i=8 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

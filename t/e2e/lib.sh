@@ -145,10 +145,12 @@ e2e_port_block() {
     restart) i=3 ;;
     reload) i=4 ;;
     deploy_compare) i=5 ;;
+    readme) echo 2525; return ;; # the README's port, as written
     stages) i=6 ;;
     client) i=7 ;;
-    policy) i=8 ;;
-    policy_compare) i=9 ;;
+    quarantine) i=8 ;;
+    policy) i=9 ;;
+    policy_compare) i=90 ;; # past the hashed blocks (10..89)
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

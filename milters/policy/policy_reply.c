@@ -32,7 +32,7 @@ const struct reply_template policy_replies[] = {
       "Pääsy tilapäisesti estetty, yritä myöhemmin uudelleen."}},
     {"policy_relay_denied", "550", "5.7.1",
      {"Relaying denied: %{value} is not a local address.",
-      "Vidarebefordran nekad: %{value} är inte en lokal adress.",
+      "Vidarebefordran nekad: %{value} saknas bland de lokala adresserna.",
       "Välitys estetty: %{value} ei ole paikallinen osoite."}},
     {"policy_sender_nxdomain", "550", "5.1.8",
      {"Sender address rejected: domain %{value} does not exist.",
@@ -55,13 +55,14 @@ const struct reply_template policy_replies[] = {
       "(DNS-haku epäonnistui), yritä myöhemmin uudelleen."}},
     {"policy_dnsbl", "554", "5.7.1",
      {"Service unavailable: client [%{value}] is listed by %{rule}%{file}.",
-      "Tjänsten otillgänglig: klienten [%{value}] är listad av "
-      "%{rule}%{file}.",
+      "Tjänsten otillgänglig: spärrlistan %{rule} listar klienten "
+      "[%{value}]%{file}.",
       "Palvelu ei käytettävissä: asiakas [%{value}] on listalla "
       "%{rule}%{file}."}},
     {"policy_spf_fail", "550", "5.7.23",
      {"SPF: %{value} is not allowed to send mail for %{rule}.",
-      "SPF: %{value} får inte skicka e-post för %{rule}.",
+      "SPF: %{value} saknar tillstånd att skicka e-post från domänen "
+      "%{rule}.",
       "SPF: %{value} ei saa lähettää postia verkkotunnuksen %{rule} "
       "puolesta."}},
     {"policy_spf_tempfail", "451", "4.7.24",
@@ -72,8 +73,8 @@ const struct reply_template policy_replies[] = {
     {"policy_dmarc_reject", "550", "5.7.1",
      {"Rejected by the DMARC policy of %{rule}: the sender could not be "
       "authenticated.",
-      "Avvisat av DMARC-policyn för %{rule}: avsändaren kunde inte "
-      "autentiseras.",
+      "Avvisat enligt domänens DMARC-policy (%{rule}): avsändaren kunde "
+      "inte autentiseras.",
       "Hylätty verkkotunnuksen %{rule} DMARC-käytännön perusteella: "
       "lähettäjää ei voitu todentaa."}},
     {"policy_cbv_fail", "550", "5.1.0",

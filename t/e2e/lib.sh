@@ -21,10 +21,12 @@
 #	State lives in $T (under /var/tmp, traversable by postfix); it is
 #	removed when every case passed, kept (and named in a diag) otherwise
 #	or when SLUICE_E2E_KEEP is set.  Ports: each test has its own block
-#	of 10 from SLUICE_E2E_PORT_BASE (default 27000; Sendmail runs 1000
-#	higher), fixed per test name (table below), so tests run in parallel
+#	of 10 from SLUICE_E2E_PORT_BASE (default 27000; Sendmail runs 2000
+#	higher: 28000-28999 belong to the DNS tests, t/lib/dnstest.sh),
+#	fixed per test name (table below), so tests run in parallel
 #	without clashing; lab k of a test uses block+2k (smtpd) and
-#	block+2k+1 (sink).  Milters listen on unix sockets in the lab's own
+#	block+2k+1 (sink); a lab with sluice-policy has its DNS server on
+#	block+6+2k (and the port after it).  Milters listen on unix sockets in the lab's own
 #	directory.
 #
 #	Sanitizer reports of the daemons go to $T/san (ASAN/UBSAN log_path);
@@ -153,7 +155,7 @@ e2e_port_block() {
     policy_compare) i=90 ;; # past the hashed blocks (10..89)
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
-    [ "$E2E_MTA" = sendmail ] && i=$((i + 100))
+    [ "$E2E_MTA" = sendmail ] && i=$((i + 200))
     echo $((${SLUICE_E2E_PORT_BASE:-27000} + 10 * i))
 }
 

@@ -42,8 +42,6 @@ cbv_settled() {
 }
 printf 'cbv.policy.test x\n' >"$T/cbvdomains"
 chmod 644 "$T/cbvdomains" "$P/rcpts"
-mkdir -p "$T/store" && chown postfix:postfix "$T/store"
-LAB_CONF_common="store_path = $T/store/store.db"
 LAB_CONF_policy="$(lab_policy_policy)
 access_sender = addr:$T/senders
 cbv_domains = domain:$T/cbvdomains

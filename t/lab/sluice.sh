@@ -12,7 +12,8 @@
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
 #	    D/quarantine/     [common] quarantine_dir (owned by postfix)
-#	    D/store.db        [common] store_path
+#	    D/store/store.db  [common] store_path (the directory owned by
+#	                      postfix: sqlite creates its -wal and -shm there)
 #	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
 #	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
@@ -107,7 +108,7 @@ lab_sluice_conf() {
         echo "local_domains = rcpt.test rcpt.example"
         echo "internal_networks = 127.0.0.0/8 ::1/128"
         echo "quarantine_dir = $d/quarantine"
-        echo "store_path = $d/store.db"
+        echo "store_path = $d/store/store.db"
         [ -n "${LAB_REINJECT_PORT:-}" ] &&
             echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
@@ -124,6 +125,8 @@ lab_sluice_conf() {
     } >"$file" || return 1
     mkdir -p "$d/quarantine" && chown postfix:postfix "$d/quarantine" &&
         chmod 0700 "$d/quarantine" || return 1
+    mkdir -p "$d/store" && chown postfix:postfix "$d/store" &&
+        chmod 0700 "$d/store" || return 1
     chmod 0644 "$file"
     [ ! -f "$d/test.conf" ] || chmod 0644 "$d/test.conf"
 }

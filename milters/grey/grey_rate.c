@@ -392,7 +392,7 @@ static int gr_gcra(struct store *s, const struct grey_rule *r,
         if (!(tat > now) || !isfinite(tat))
             tat = now;
         ntat = tat + cost * t;
-        *count_r = (ntat - now) / t;
+        *count_r = ceil((ntat - now) / t - 1e-6);
         if (ntat - now > (double)r->window + 1e-6) {
             free(val);
             return 1;

@@ -4,6 +4,9 @@
  *
  *	sluicectl.c     options, configuration, the command table, exit codes
  *	ctl_out.c       output: aligned tables for people, JSON for scripts
+ *	ctl_store.c     the store of the configuration, times for people
+ *	ctl_grey.c      grey: greylisting triplets and auto-whitelisting
+ *	ctl_ratelimit.c ratelimit: counters and blocks of the rate limits
  *	ctl_<name>.c    one file per command family (grey, ratelimit, misp,
  *	                learn, quarantine...), each a struct ctl_command
  *
@@ -36,6 +39,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cfg.h"
 #include "module.h"
@@ -68,5 +72,12 @@ void ctl_table_row(struct ctl_table *t, ...); /* one char * per column */
 void ctl_table_print(struct ctl_table *t);    /* prints and frees */
 void ctl_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ctl_store.c: the store of [common] (0, or -1 with the reason printed;
+ * *pw_r is freed by the caller after store_close()), and a time as
+ * "YYYY-MM-DD HH:MM:SS" (local; "-" for 0). */
+struct store;
+int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r);
+void ctl_time(time_t t, char *buf, size_t size);
 
 #endif

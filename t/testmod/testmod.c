@@ -16,7 +16,9 @@
  *            "X-Testmod-Score: N"; TEST_STATE (0) with detail
  *            "msg<K>-rcpts<N>" where K counts the messages of this
  *            connection and N the recipients this message's state saw;
- *            a header "X-Testmod-Fail: yes" fails (on_error at EOM).
+ *            a header "X-Testmod-Fail: yes" fails (on_error at EOM);
+ *            TEST_CONN (0) names macros the MTA gave: {j}, whether a
+ *            client port is known, {auth_authen}, {tls_version}.
  *            TEST_STATE_LEAK (100) when the per-message state is not the
  *            one made for this message's sender: state carried over.
  *            With [testmod] store_counter = yes it counts the messages of
@@ -188,6 +190,20 @@ static enum mod_rc testmod_rcpt(struct mod_ctx *x)
     return MOD_CONTINUE;
 }
 
+/* What the MTA told us about the connection (the macros the glue asks
+ * for): TEST_CONN with detail "j=NAME/port=SET/auth=USER/tls=VERSION". */
+static void testmod_macros(struct mod_ctx *x)
+{
+    const struct sl_conn *c = x->conn;
+    char d[256];
+
+    snprintf(d, sizeof(d), "j=%s/port=%s/auth=%s/tls=%s",
+             c->mta_name ? c->mta_name : "-", c->client_port > 0 ? "set" : "-",
+             x->msg->auth_user ? x->msg->auth_user : "-",
+             c->tls_version ? c->tls_version : "-");
+    result_add(x->res, "TEST_CONN", 0, d);
+}
+
 static enum mod_rc testmod_eom(struct mod_ctx *x)
 {
     const struct sl_header *h = sl_msg_header(x->msg, "X-Testmod-Score", 1);
@@ -204,6 +220,7 @@ static enum mod_rc testmod_eom(struct mod_ctx *x)
     snprintf(detail, sizeof(detail), "msg%d-rcpts%d", c ? c->nmsgs : 0,
              m ? m->nrcpts : -1);
     result_add(x->res, "TEST_STATE", 0, detail);
+    testmod_macros(x);
     if (f != NULL && strcasecmp(f->value, "yes") == 0)
         return testmod_fail(x, "test failure at end of message");
     if (testmod_needs(x->state) & MOD_NEED_STORE) {

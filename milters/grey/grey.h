@@ -181,8 +181,9 @@ enum mod_rc grey_rate_stage(struct mod_ctx *x, enum grey_stage stage);
 const struct grey_rule *grey_rule_find(const struct grey_state *st,
                                        const char *name);
 const char *grey_rule_name(const struct grey_rule *r);
-/* "sasl_user messages 100/600s tempfail block_for=3600s" */
-void grey_rule_describe(const struct grey_rule *r, char *buf, size_t size);
+/* "100 messages/600s by sasl_user", "tempfail, block_for 3600s" */
+void grey_rule_limit_text(const struct grey_rule *r, char *buf, size_t size);
+void grey_rule_action_text(const struct grey_rule *r, char *buf, size_t size);
 long long grey_rule_block_for(const struct grey_rule *r);
 /* Estimated events in the window from a counter's value. */
 double grey_rule_count(const struct grey_rule *r, const char *val,

@@ -211,7 +211,7 @@ static enum mod_rc grey_check(struct mod_ctx *x, const char *rcpt,
     case GREY_V_EARLY:
         *retry_r = r.retry_in;
         snprintf(x->out.reason_buf, sizeof(x->out.reason_buf),
-                 "greylisted (%s): %s <%s> <%s>, retry in %llds",
+                 "greylisted (%s): %.72s <%.64s> <%.64s>, retry in %llds",
                  grey_verdict_name(v), k.net, k.sender, k.rcpt, r.retry_in);
         return MOD_TEMPFAIL;
     case GREY_V_PASSED:

@@ -286,23 +286,27 @@ const char *grey_rule_name(const struct grey_rule *r) { return r->name; }
 long long grey_rule_block_for(const struct grey_rule *r) { return r->block_for; }
 double grey_rule_limit(const struct grey_rule *r) { return r->limit; }
 
-void grey_rule_describe(const struct grey_rule *r, char *buf, size_t size)
+void grey_rule_limit_text(const struct grey_rule *r, char *buf, size_t size)
 {
-    struct strbuf b;
-    int first = 1;
-
-    strbuf_init(&b, 0);
-    for (int k = 0; gr_key_names[k]; k++)
+    snprintf(buf, size, "%.0f %s/%llds by ", r->limit,
+             gr_counter_names[r->counter], r->window);
+    for (int k = 0, first = 1; gr_key_names[k]; k++)
         if (r->keys & (1u << k)) {
-            strbuf_printf(&b, "%s%s", first ? "" : "+", gr_key_names[k]);
+            size_t n = strlen(buf);
+
+            snprintf(buf + n, size - n, "%s%s", first ? "" : "+",
+                     gr_key_names[k]);
             first = 0;
         }
-    strbuf_printf(&b, " %s %.0f/%llds %s", gr_counter_names[r->counter],
-                  r->limit, r->window, gr_action_names[r->action]);
-    if (r->block_for)
-        strbuf_printf(&b, " block_for=%llds", r->block_for);
-    snprintf(buf, size, "%s", b.data);
-    strbuf_free(&b);
+}
+
+void grey_rule_action_text(const struct grey_rule *r, char *buf, size_t size)
+{
+    if (r->block_for > 0)
+        snprintf(buf, size, "%s, block_for %llds", gr_action_names[r->action],
+                 r->block_for);
+    else
+        snprintf(buf, size, "%s", gr_action_names[r->action]);
 }
 
 double grey_rule_count(const struct grey_rule *r, const char *val, double now)

@@ -145,6 +145,10 @@ e2e_port_block() {
     deploy_compare) i=5 ;;
     stages) i=6 ;;
     client) i=7 ;;
+    grey) i=90 ;;
+    grey_rate) i=91 ;;
+    grey_cluster) i=92 ;;
+    grey_faults) i=93 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

@@ -9,6 +9,9 @@
  *	ctl_ratelimit.c ratelimit: counters and blocks of the rate limits
  *	ctl_<name>.c    one file per command family (grey, ratelimit, misp,
  *	                learn, quarantine...), each a struct ctl_command
+ *	ctl_learn.c     learn (and the feedback helper)
+ *	ctl_classify.c  classify
+ *	ctl_quarantine.c quarantine
  *
  * CONTRACT
  *	A command family is a struct ctl_command in the table of
@@ -42,6 +45,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "learn.h"
 #include "module.h"
 
 #define CTL_EX_OK 0
@@ -73,11 +77,17 @@ void ctl_table_print(struct ctl_table *t);    /* prints and frees */
 void ctl_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ctl_store.c: the store of [common] (0, or -1 with the reason printed;
- * *pw_r is freed by the caller after store_close()), and a time as
- * "YYYY-MM-DD HH:MM:SS" (local; "-" for 0). */
+/* ctl_store.c: the store of [common] for every command family (0, or -1
+ * with the reason printed; *pw_r is freed by the caller after
+ * store_close()), and a time as "YYYY-MM-DD HH:MM:SS" (local; "-" for
+ * 0). */
 struct store;
 int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r);
 void ctl_time(time_t t, char *buf, size_t size);
+
+/* ctl_learn.c: feedback from other commands: learn one message as spam
+ * or ham (train on error), a CTL_EX_* code. */
+int ctl_learn_message(struct ctl *c, const char *raw, size_t len,
+                      enum learn_class cls);
 
 #endif

@@ -145,6 +145,7 @@ e2e_port_block() {
     deploy_compare) i=5 ;;
     stages) i=6 ;;
     client) i=7 ;;
+    quarantine) i=8 ;;
     grey) i=90 ;;
     grey_rate) i=91 ;;
     grey_cluster) i=92 ;;

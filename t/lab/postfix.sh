@@ -13,6 +13,9 @@
 #	    D/log/maillog    Postfix's log (postlog service; no /dev/log here)
 #	    D/sink/          one file per delivered message (smtp-sink -d)
 #	    D/run/sink.pid   the smtp-sink PID
+#	With $LAB_REINJECT_PORT set, a second smtpd on 127.0.0.1 at that
+#	port runs no milter: it is where "sluicectl quarantine release"
+#	sends ([common] quarantine_release_port, see lab_sluice_conf).
 #	Postfix listens on 127.0.0.1:SMTPD_PORT, accepts any recipient from
 #	mynetworks (loopback, the TEST-NET ranges and the benchmark range
 #	198.18.0.0/15, for tests that need more client networks; XCLIENT from
@@ -159,6 +162,11 @@ milter_default_action = tempfail
 milter_protocol = 6
 EOF
     lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
+    if [ -n "${LAB_REINJECT_PORT:-}" ]; then
+        printf '%s:%s inet n - n - - smtpd -o smtpd_milters= %s\n' \
+            "$LAB_SMTPD_HOST" "$LAB_REINJECT_PORT" \
+            "-o receive_override_options=no_milters" >>"$e/master.cf"
+    fi
 }
 
 lab_postfix_etc() { echo "$1/postfix/etc"; }

@@ -11,6 +11,11 @@
 #	    D/run/NAME.pid    its supervisor's pidfile (written by the milter)
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
+#	    D/quarantine/     [common] quarantine_dir (owned by postfix)
+#	    D/run/store.db    [common] store_path (D/run is postfix's: the
+#	                      milters create the sqlite file and its -wal)
+#	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
+#	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
 #	order ("testmod attach"); the last one gets "enforce = yes".  Extra
 #	lines for a section come from $LAB_CONF_<section> when that variable
@@ -88,10 +93,13 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
+        echo "quarantine_dir = $d/quarantine"
         case ${LAB_CONF_common:-} in
         *store_path* | *store_backend*) ;;
         *) echo "store_path = $d/run/store.db" ;;
         esac
+        [ -n "${LAB_REINJECT_PORT:-}" ] &&
+            echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
         for m in $mods; do
             enforce=no
@@ -104,6 +112,8 @@ lab_sluice_conf() {
             fi
         done
     } >"$file" || return 1
+    mkdir -p "$d/quarantine" && chown postfix:postfix "$d/quarantine" &&
+        chmod 0700 "$d/quarantine" || return 1
     chmod 0644 "$file"
     [ ! -f "$d/test.conf" ] || chmod 0644 "$d/test.conf"
 }

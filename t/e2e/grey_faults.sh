@@ -9,7 +9,8 @@
 # for a message sent while Redis was down, no delivered message with
 # GREY_TEMPFAIL); none is lost (every 250 is in the sink); after the
 # restart the messages are checked again without restarting the milter
-# (same worker PID), and the time that took is reported.
+# (same worker PID), at the latest when the store's back-off lets it try
+# Redis again (5 s at most), and the time that took is reported.
 #
 # sqlite: another process holds the database's write lock for 3 s, longer
 # than store_timeout (300 ms): a message in that time gets 451 4.3.0 and
@@ -80,11 +81,29 @@ while IFS='|' read -r head reply; do
     *) other=$((other + 1)); t_diag "m$i: $reply" ;;
     esac
 done <"$T/stream"
-t_diag "stream: $ok accepted, $tf on_error (451 4.3.0), $other other; Redis down for $(awk -v k="$killed" -v r="$restarted" 'BEGIN { printf "%.2f", r - k }') s; first 250 ${first_ok:-never} s after the restart"
+t_diag "stream: $ok accepted, $tf on_error (451 4.3.0), $other other; Redis down for $(awk -v k="$killed" -v r="$restarted" 'BEGIN { printf "%.2f", r - k }') s"
 t_is "$((ok + tf)):$other" "$N:0" "every message got 250 or the on_error answer, none 250 while Redis was down"
 t_ok "the messages while Redis was down got 451 4.3.0 (at least 10)" [ "$tf" -ge 10 ]
-t_ok "after the restart messages pass again (the last one did)" \
-    grep -q "^$N .*|250 " "$T/stream"
+# The store retries a lost Redis at most every 100 ms, backing off to 5 s
+# while it stays down (store.h): a message in the back-off still gets
+# on_error.  The first one after it is checked again.
+if [ -z "$first_ok" ]; then
+    for i in $(seq 1 100); do
+        e2e_msg "after$i" "After" "After the restart."
+        lab_send "$DR" "${E2E_PORT[redis]}" "after$i" "$T/msg/after$i.eml" \
+            --local-interface $C --from alice@sender.test >/dev/null 2>&1
+        if [ "$LAB_CODE" = 250 ]; then
+            first_ok=$(awk -v r="$restarted" -v now="$(date +%s.%N)" \
+                'BEGIN { printf "%.2f", now - r }')
+            break
+        fi
+        [ "$LAB_REPLY" = "$ON_ERROR" ] || t_diag "after$i: $LAB_REPLY"
+        sleep 0.1
+    done
+fi
+t_diag "the first 250 came ${first_ok:-never} s after the restart"
+t_ok "after the restart messages are checked again, within the store's back-off (5 s)" \
+    awk -v f="${first_ok:-99}" 'BEGIN { exit !(f + 0 <= 5.5) }'
 t_is "$(lab_milter_workers "$DR" grey)" "$worker" "without restarting the milter (same worker)"
 lost=0 unchecked=0
 for i in $(seq 1 $N); do

@@ -26,8 +26,8 @@
  *	    HH:MM:SS by sluice-grey-VERSION (HOST [ADDR]); DATE"
  *	    (milter-greylist's format; HOST and ADDR are the MTA's name and
  *	    address) when add_header is on, and the symbol GREY_DELAYED;
- *	    exempt and auto-whitelisted messages get GREY_EXEMPT and
- *	    GREY_AWL (score 0).
+ *	    a message whose client is exempt where greylisting applied gets
+ *	    GREY_EXEMPT, an auto-whitelisted one GREY_AWL (score 0).
  *	A store that fails is MOD_ERROR with its reason: mod_on_error()
  *	answers (tempfail by default), logs it and adds GREY_TEMPFAIL.
  *
@@ -189,14 +189,17 @@ static enum mod_rc grey_check(struct mod_ctx *x, const char *rcpt,
     struct grey_key k;
     enum grey_verdict v;
 
-    const char *why = grey_exempt_client(x, grey_conn_of(x));
+    const char *why;
 
-    if (why != NULL) {
+    /* The recipient first: GREY_EXEMPT says a client was let through
+     * where greylisting applied (and no DNSWL query is made for a
+     * recipient that is not greylisted anyway). */
+    if (grey_exempt_rcpt(x, rcpt) != NULL)
+        return MOD_CONTINUE;
+    if ((why = grey_exempt_client(x, grey_conn_of(x))) != NULL) {
         gm->exempt = why;
         return MOD_CONTINUE;
     }
-    if (grey_exempt_rcpt(x, rcpt) != NULL)
-        return MOD_CONTINUE;
     if (gm->net[0] == '\0')
         grey_triplet_net(x, gm->net, sizeof(gm->net));
     grey_key_make(&k, gm->net, x->msg->from, rcpt);

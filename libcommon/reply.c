@@ -79,13 +79,22 @@ static const struct reply_template reply_templates[] = {
       "postmastern.",
       "Viestiä ei voitu tarkistaa, joten se hylättiin; ota yhteyttä "
       "postmasteriin."}},
-    {"too_many_headers",
+    {"too_many_header_lines",
      "552",
      "5.3.4",
-     {"The message header is too big: at most %{limit} are accepted here.",
-      "Meddelandet avvisades: huvudet överskrider gränsen %{limit}.",
-      "Viestin otsake on liian suuri: täällä hyväksytään enintään "
-      "%{limit}."}},
+     {"The message header is too big: at most %{limit} header lines are "
+      "accepted here.",
+      "Meddelandet avvisades: huvudet överskrider gränsen %{limit} rader.",
+      "Viestin otsake on liian suuri: täällä hyväksytään enintään %{limit} "
+      "otsakeriviä."}},
+    {"too_many_header_bytes",
+     "552",
+     "5.3.4",
+     {"The message header is too big: at most %{limit} bytes of header are "
+      "accepted here.",
+      "Meddelandet avvisades: huvudet överskrider gränsen %{limit} byte.",
+      "Viestin otsake on liian suuri: täällä hyväksytään enintään %{limit} "
+      "tavua otsaketta."}},
     {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
 

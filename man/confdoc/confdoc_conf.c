@@ -53,6 +53,11 @@ static const struct {
      "reverse DNS, DNSBL/DNSWL, SPF, DKIM, DMARC, call-back verification, "
      "and one Authentication-Results header.  Every check is off until "
      "its key turns it on; the resolver is [common] dns_servers."},
+    {"grey",
+     "sluice-grey(8): greylisting of new triplets (client network, sender, "
+     "recipient) and rate limits, with their state in the store of "
+     "[common] (sqlite, or Redis shared by a cluster); sluicectl(8) shows "
+     "and changes it."},
     {"attach",
      "sluice-attach(8): banned files, disguised programs, archives, "
      "macros, limits.  Every rule has an action key: reject (550, naming "

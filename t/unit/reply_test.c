@@ -48,7 +48,8 @@ static const char *const reasons[] = {
     "greylist",
     "tempfail",
     "error",
-    "too_many_headers",
+    "too_many_header_lines",
+    "too_many_header_bytes",
     "test_module",
     "test_score",
 };

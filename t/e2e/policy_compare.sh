@@ -1,7 +1,8 @@
 #!/bin/bash
 # e2e: the two deployments give the same answers for the policy messages.
-# (a) the chain sluice-policy -> sluice-attach (attach enforces, results in
-# signed headers) and (b) sluice-milter (both modules in one process) get
+# (a) the chain sluice-policy -> sluice-grey -> sluice-attach (attach
+# enforces, results in signed headers) and (b) sluice-milter (the same
+# modules in one process) get
 # the same messages from documentation-range clients (addresses on lo in
 # the test's own network namespace); for each,
 # the SMTP reply and the verdict (action and score) must be the same.
@@ -12,7 +13,7 @@
 
 e2e_private_net "$@"
 e2e_init
-e2e_need policy attach all
+e2e_need policy grey attach all
 e2e_client_addr 192.0.2.30 192.0.2.50 192.0.2.51 192.0.2.99 192.0.2.199
 cat >"$T/senders" <<'MAP'
 @plain.policy.test   REJECT Mail from plain.policy.test is not wanted here
@@ -20,8 +21,10 @@ MAP
 chmod 644 "$T/senders"
 LAB_CONF_policy="$(lab_policy_policy)
 access_sender = addr:$T/senders"
-e2e_lab chain "policy attach"
-e2e_lab all "policy attach" "$(e2e_bin all)"
+# sluice-milter also runs sluice-grey: both deployments get the lab's
+# [grey] (greylisting only for grey.rcpt.test, not the recipients here)
+e2e_lab chain "policy grey attach"
+e2e_lab all "policy grey attach" "$(e2e_bin all)"
 
 IDS=()
 declare -A LABEL WANT ARGS

@@ -76,6 +76,13 @@ EOF
     [ -z "${LAB_GREY_EXTRA:-}" ] || printf '%s\n' "$LAB_GREY_EXTRA"
 }
 
+# lab_common_default KEY VALUE: "KEY = VALUE" unless $LAB_CONF_common sets
+# KEY (a key set twice is a configuration error).
+lab_common_default() {
+    printf '%s\n' "${LAB_CONF_common:-}" | grep -q "^[[:space:]]*$1[[:space:]]*=" ||
+        echo "$1 = $2"
+}
+
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
 lab_secret_write() {
     (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$1") || return 1
@@ -118,12 +125,13 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
-        # the lab's resolver (t/lab/dns.sh) and who is inside
-        echo "dns_servers = 127.0.0.1:${LAB_DNS_PORT:-53}"
-        echo "dns_timeout = 1s"
-        echo "dns_budget = 8s"
-        echo "local_domains = rcpt.test rcpt.example"
-        echo "internal_networks = 127.0.0.0/8 ::1/128"
+        # the lab's resolver (t/lab/dns.sh) and who is inside, unless
+        # $LAB_CONF_common says otherwise
+        lab_common_default dns_servers "127.0.0.1:${LAB_DNS_PORT:-53}"
+        lab_common_default dns_timeout 1s
+        lab_common_default dns_budget 8s
+        lab_common_default local_domains "rcpt.test rcpt.example"
+        lab_common_default internal_networks "127.0.0.0/8 ::1/128"
         echo "quarantine_dir = $d/quarantine"
         case ${LAB_CONF_common:-} in
         *store_path* | *store_backend*) ;;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.passwords = fuzz_pw;
     s.npasswords = 2;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    s.deadline = ts.tv_sec + ts.tv_nsec / 1e9 + 2.0;
+    s.arc.deadline = ts.tv_sec + ts.tv_nsec / 1e9 + 2.0;
     attach_archive_scan(&s, "fuzz.zip", data, size, 0, 0);
     attach_office_has_macro(data, size, NULL);
     s.passwords = NULL; /* static, not ours to free */

@@ -204,6 +204,19 @@ static void print_errors(const struct cfg_errors *errs)
         fprintf(stderr, "%s\n", errs->v[i]);
 }
 
+/* Warnings ("file: warning: ..."): printed for the admin, or logged. */
+static void print_warnings(const struct cfg_errors *errs)
+{
+    for (size_t i = 0; i < errs->nwarn; i++)
+        fprintf(stderr, "%s\n", errs->warn[i]);
+}
+
+static void log_warnings(const struct cfg_errors *errs, const char *when)
+{
+    for (size_t i = 0; i < errs->nwarn; i++)
+        log_warn(NULL, "%s%s", when, errs->warn[i]);
+}
+
 /* Reload: build, validate, start, swap.  Runs in the reload thread. */
 static void reload(void)
 {
@@ -224,6 +237,7 @@ static void reload(void)
         cfg_errors_free(&errs);
         return;
     }
+    log_warnings(&errs, "reload: ");
     cfg_errors_free(&errs);
     pthread_mutex_lock(&rt_lock);
     old = rt_current;
@@ -352,6 +366,8 @@ static struct runtime *worker_config(void)
 
     for (size_t i = 0; rt == NULL && i < errs.n; i++)
         log_err(NULL, "%s", errs.v[i]);
+    if (rt != NULL)
+        log_warnings(&errs, "");
     cfg_errors_free(&errs);
     return rt;
 }
@@ -455,11 +471,13 @@ static int run(int argc, char **argv, const char *progname,
         cfg_errors_free(&errs);
         return EX_CONFIG;
     }
+    print_warnings(&errs);
     if (o.dump)
         cfg_dump(rt->cfg, stdout);
     if (o.test)
         printf("%s: configuration OK\n", o.config);
     if (o.test || o.dump) {
+        cfg_errors_free(&errs);
         runtime_release(rt);
         return 0;
     }
@@ -468,6 +486,9 @@ static int run(int argc, char **argv, const char *progname,
         fprintf(stderr, "%s: %s\n", progname, err);
         return EX_CONFIG;
     }
+    if (o.foreground) /* else the worker logs them as it loads */
+        log_warnings(&errs, "");
+    cfg_errors_free(&errs);
     sock = socket_of(rt, o.socket);
     if (sock == NULL || *sock == '\0') {
         fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",

@@ -120,6 +120,8 @@ unsigned milter_answer_events(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
 sfsistat milter_eom(SMFICTX *ctx);
+/* 552 5.3.4 for a header over max_header_lines/_bytes (logged). */
+sfsistat milter_refuse_headers(SMFICTX *ctx);
 /* 0, or -1 (logged) when the MTA refused the reply. */
 int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r);
 /* Log one refusal before end of message (the summary line). */

@@ -289,16 +289,15 @@ static void tnef_attachment(struct arc_ctx *c, Attachment *at)
     if (++c->entries > c->s->lim->max_entries) {
         arc_bomb(c, "archive_max_entries", c->s->lim->max_entries, c->entries);
     } else if (len == 0 || arc_count(c, len) == 0) {
+        arc_give(c, primary, data, len, len > 0 ? ARC_M_FILE : 0);
         for (i = 0; i < 5 && !arc_stopped(c); i++) {
             for (j = 0; j < i && names[i] != NULL; j++)
                 if (names[j] != NULL && strcmp(names[j], names[i]) == 0)
                     break;
             if (names[i] != NULL && names[i] != primary && names[i][0] &&
-                j == i)
+                j == i && strcmp(names[i], primary ? primary : "") != 0)
                 arc_give(c, names[i], NULL, 0, ARC_M_ALT_NAME);
         }
-        if (!arc_stopped(c))
-            arc_give(c, primary, data, len, len > 0 ? ARC_M_FILE : 0);
     }
     for (i = 0; i < 5; i++)
         free(names[i]);

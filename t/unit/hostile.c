@@ -237,3 +237,27 @@ int hx_write(const char *path, const unsigned char *data, size_t len)
     ok = fwrite(data, 1, len, f) == len;
     return fclose(f) == 0 && ok ? 0 : -1;
 }
+
+void hx_uuencode(struct strbuf *b, const unsigned char *d, size_t n,
+                 const char *eol)
+{
+    for (size_t i = 0; i < n; i += 45) {
+        size_t k = n - i < 45 ? n - i : 45;
+
+        strbuf_append(b, &(char){(char)(0x20 + k)}, 1);
+        for (size_t j = 0; j < k; j += 3) {
+            unsigned v = (unsigned)d[i + j] << 16 |
+                         (j + 1 < k ? (unsigned)d[i + j + 1] << 8 : 0) |
+                         (j + 2 < k ? d[i + j + 2] : 0);
+
+            for (int sh = 18; sh >= 0; sh -= 6) {
+                unsigned c = v >> sh & 63;
+
+                strbuf_append(b, &(char){(char)(c ? 0x20 + c : '`')}, 1);
+            }
+        }
+        strbuf_puts(b, eol);
+    }
+    strbuf_puts(b, "`");
+    strbuf_puts(b, eol);
+}

@@ -22,11 +22,17 @@
  *	    the same length); 0, or -1 when there is no such entry.
  *	hx_write(path, data, len)
  *	    writes a file; 0 or -1.
+ *	hx_uuencode(b, data, len, eol)
+ *	    appends data uuencoded (lines of 45 bytes, then a "`" line,
+ *	    each ending with eol) to b; the begin and end lines are the
+ *	    caller's.
  */
 #ifndef SLUICE_T_HOSTILE_H
 #define SLUICE_T_HOSTILE_H
 
 #include <stddef.h>
+
+#include "util.h"
 
 struct hx_att {
     const char *title;     /* attAttachTitle, or NULL */
@@ -49,5 +55,7 @@ int hx_tnef_corrupt(unsigned char *tnef, size_t len, int what);
 int hx_zip_rename(unsigned char *zip, size_t len, const char *from,
                   const char *to);
 int hx_write(const char *path, const unsigned char *data, size_t len);
+void hx_uuencode(struct strbuf *b, const unsigned char *d, size_t n,
+                 const char *eol);
 
 #endif

@@ -51,6 +51,25 @@ for prog in sluice-attach sluice-milter; do
     "$bin" -Z >/dev/null 2>&1; rc=$?
     t $(( rc != 64 )) "$prog with a bad option exits 64 (got $rc)"
 done
+# A buffer smaller than the size limit works, but a message between the
+# two cannot be checked whole: -n warns (exit 0), the defaults do not.
+cat >"$dir/warn.conf" <<EOC
+[common]
+secret_file = secret
+message_buffer_limit = 1M
+[attach]
+max_message_size = 50M
+EOC
+out=$("$top_builddir/sluice-attach" -n -c "$dir/warn.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "-n with a buffer smaller than max_message_size exits 0 (got $rc)"
+case $out in *"warn.conf: warning: [common] message_buffer_limit (1048576 bytes) is smaller than [attach] max_message_size"*)
+    t 0 "-n warns that the buffer is smaller than the size limit";;
+    *) t 1 "-n warns that the buffer is smaller than the size limit (got: $out)";; esac
+case $out in *"configuration OK"*) t 0 "-n still says configuration OK";;
+    *) t 1 "-n still says configuration OK (got: $out)";; esac
+out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1)
+case $out in *warning*) t 1 "no warning with the defaults (got: $out)";;
+    *) t 0 "no warning with the defaults";; esac
 rm -f "$dir/secret"
 out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1); rc=$?
 t $(( rc != 78 )) "a missing secret file is a configuration error"

@@ -103,6 +103,8 @@ e2e_port_block() {
     restart) i=3 ;;
     reload) i=4 ;;
     deploy_compare) i=5 ;;
+    attach_hostile) i=6 ;;
+    header_flood) i=7 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     echo $((${SLUICE_E2E_PORT_BASE:-27000} + 10 * i))

@@ -1,6 +1,7 @@
 /*
  * archive_fuzz - libFuzzer target for the archive and Office scanners:
- *	the input goes to attach_archive_scan() (with passwords, small
+ *	the input goes to attach_archive_scan() (libcommon/arc*.c: libarchive,
+ *	TNEF, a zip's central directory; with passwords, small
  *	bounds and a deadline) and to attach_office_has_macro().  Findings
  *	are expected; crashes, leaks, hangs and sanitizer reports are not.
  *	Built by "make fuzz" (CC=clang); replayed over t/fuzz/corpus/archive

@@ -159,6 +159,9 @@ static void tnef_say(const char *s, size_t n)
 }
 
 static int tnef_vsay(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+
+static int tnef_vsay(const char *fmt, va_list ap)
 {
     char buf[ARC_TNEF_MSG];
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -267,12 +270,29 @@ static const unsigned char *tnef_data(Attachment *at, size_t *len_r)
     return v->data;
 }
 
-/* Give one attachment: its names, then its bytes. */
+/* The names other than the primary one, each once, as names only. */
+static void tnef_alt_names(struct arc_ctx *c, char *const *names, size_t n,
+                           const char *primary)
+{
+    for (size_t i = 0; i < n && !arc_stopped(c); i++) {
+        int seen = names[i] == NULL || names[i][0] == '\0' ||
+                   strcmp(names[i], primary) == 0;
+
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = names[j] != NULL && strcmp(names[j], names[i]) == 0;
+        if (!seen)
+            arc_give(c, names[i], NULL, 0, ARC_M_ALT_NAME);
+    }
+}
+
+/* Give one attachment: its bytes under its primary name, then the
+ * other names it records. */
 static void tnef_attachment(struct arc_ctx *c, Attachment *at)
 {
-    char *names[5] = {NULL, NULL, NULL, NULL, NULL}, *primary = NULL;
+    char *names[5] = {NULL, NULL, NULL, NULL, NULL};
+    const char *primary = NULL;
     const unsigned char *data;
-    size_t len, i, j;
+    size_t len, i;
 
     names[0] = tnef_name(&at->MAPI, PR_ATTACH_LONG_FILENAME, &names[1]);
     if (at->Title.data != NULL && at->Title.size > 0)
@@ -284,20 +304,13 @@ static void tnef_attachment(struct arc_ctx *c, Attachment *at)
     for (i = 0; i < 5 && primary == NULL; i++)
         if (names[i] != NULL && names[i][0] != '\0')
             primary = names[i];
-    if (primary == NULL && len == 0)
-        return;
-    if (++c->entries > c->s->lim->max_entries) {
+    if (primary == NULL && len == 0) {
+        /* an empty attachment: nothing to judge */
+    } else if (++c->entries > c->s->lim->max_entries) {
         arc_bomb(c, "archive_max_entries", c->s->lim->max_entries, c->entries);
     } else if (len == 0 || arc_count(c, len) == 0) {
         arc_give(c, primary, data, len, len > 0 ? ARC_M_FILE : 0);
-        for (i = 0; i < 5 && !arc_stopped(c); i++) {
-            for (j = 0; j < i && names[i] != NULL; j++)
-                if (names[j] != NULL && strcmp(names[j], names[i]) == 0)
-                    break;
-            if (names[i] != NULL && names[i] != primary && names[i][0] &&
-                j == i && strcmp(names[i], primary ? primary : "") != 0)
-                arc_give(c, names[i], NULL, 0, ARC_M_ALT_NAME);
-        }
+        tnef_alt_names(c, names, 5, primary ? primary : "");
     }
     for (i = 0; i < 5; i++)
         free(names[i]);

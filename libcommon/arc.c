@@ -154,7 +154,11 @@ void arc_give(struct arc_ctx *c, const char *name, const unsigned char *data,
     }
     if (r != ARC_OPEN || !(flags & ARC_M_FILE) || len == 0)
         return;
-    inner = xasprintf("%s in %s", m.name, c->name);
+    /* A nameless entry is named after its container: "x in x" at every
+     * level would double the chain's length with each one. */
+    inner = xasprintf("%s in %s",
+                      (flags & ARC_M_NAMELESS) ? "(unnamed)" : m.name,
+                      c->name);
     arc_read(c->s, inner, data, len, c->depth + 1);
     free(inner);
 }

@@ -34,7 +34,9 @@ static int got_member(struct arc_scan *s, const struct arc_member *m)
                   m->depth, m->flags, m->len);
     if (g->open_tnef && (m->flags & ARC_M_FILE) &&
         (arc_is_tnef(m->data, m->len) ||
-         (m->len > 4 && memcmp(m->data, "PK\3\4", 4) == 0)))
+         (m->len > 4 && memcmp(m->data, "PK\3\4", 4) == 0) ||
+         (m->len > 2 && m->data[0] == 0x1f &&
+          (m->data[1] == 0x8b || m->data[1] == 0x9d))))
         return ARC_OPEN;
     return ARC_NEXT;
 }
@@ -320,6 +322,38 @@ static void test_zip_names_honest(void)
     free(z.p);
 }
 
+/* compress inside gzip inside compress...: each layer below the first
+ * compress is a nameless entry one level down; the container chain must
+ * grow by one name per level, not double. */
+static void test_nameless_chain(void)
+{
+    static const char payload[] = "just some text, many times over. ";
+    struct fx_ent e = {"x", payload, sizeof(payload) - 1};
+    struct fx_blob b, prev;
+    struct got g = {0};
+    int filters[] = {ARCHIVE_FILTER_COMPRESS, ARCHIVE_FILTER_GZIP};
+
+    memset(&prev, 0, sizeof(prev));
+    for (int i = 0; i < 6; i++) {
+        fx_build(ARCHIVE_FORMAT_RAW, filters[i % 2], NULL, &e, 1, &b);
+        free(prev.p);
+        prev = b;
+        e = (struct fx_ent){"x", prev.p, prev.n};
+    }
+    lim.max_depth = 10;
+    g.open_tnef = 1;
+    scan(&g, "data.bin", prev.p, prev.n);
+    if (!ok(g.members.len > 0 && g.members.len < 2000 &&
+                has(&g.members, "(unnamed) in data.bin"),
+            "nameless entries nest by one name per level (%zu bytes of "
+            "members)",
+            g.members.len))
+        show(&g);
+    lim.max_depth = 4;
+    got_free(&g);
+    free(prev.p);
+}
+
 int main(void)
 {
     setlocale(LC_CTYPE, "C.UTF-8");
@@ -330,5 +364,6 @@ int main(void)
     test_tnef_leaks_and_bounds();
     test_zip_names();
     test_zip_names_honest();
+    test_nameless_chain();
     return done_testing();
 }

@@ -11,7 +11,7 @@
  *	const struct cfg_section attach_section = {
  *	    "attach", attach_keys, sizeof(struct attach_conf) };
  *
- *	struct cfg *c = cfg_load(path, sections, nsections, &errs);
+ *	struct cfg *c = cfg_load(path, sections, nsections, known, &errs);
  *	const struct attach_conf *ac = cfg_section(c, "attach");
  *
  * DESCRIPTION

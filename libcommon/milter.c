@@ -417,7 +417,6 @@ static int set_app(const char *progname, const struct module *const *mods,
     milter_app.allinone = allinone;
     for (size_t i = 0; i < nmods; i++) {
         milter_app.events |= mods[i]->events;
-        milter_app.needs |= mods[i]->needs;
         reply_register(mods[i]->replies);
     }
     milter_app.events |= milter_answer_events();
@@ -505,6 +504,36 @@ static int run(int argc, char **argv, const char *progname,
             return EX_CONFIG;
     }
     return run_worker(rt, sock, o.user ? o.user : rt->cc->user);
+}
+
+struct cfg *milter_config_load(const char *path,
+                               const struct module *const *mods, size_t nmods,
+                               struct cfg_errors *errs)
+{
+    struct milter_app saved = milter_app;
+    struct runtime *rt;
+    struct cfg *c;
+
+    if (nmods > MILTER_MAX_MODS) {
+        cfg_errors_add(errs, "%zu modules: at most %d", nmods,
+                       MILTER_MAX_MODS);
+        return NULL;
+    }
+    memset(&milter_app, 0, sizeof(milter_app));
+    milter_app.progname = "sluicectl";
+    milter_app.mods = mods;
+    milter_app.nmods = nmods;
+    for (size_t i = 0; i < nmods; i++)
+        reply_register(mods[i]->replies);
+    c = load_config(path, errs);
+    rt = c ? runtime_build(cfg_acquire(c), errs) : NULL;
+    if (c != NULL && rt == NULL) {
+        cfg_release(c);
+        c = NULL;
+    }
+    runtime_release(rt);
+    milter_app = saved;
+    return c;
 }
 
 int milter_main(int argc, char **argv, const char *progname,

@@ -36,8 +36,6 @@ struct runtime {
     struct sl_env env;
     struct inside *inside;
     struct milter_services *sv; /* NULL until runtime_start() */
-    unsigned events;            /* MOD_EV_* the glue needs from the MTA */
-    unsigned reply_events;
 };
 
 struct milter_app {
@@ -45,9 +43,7 @@ struct milter_app {
     const struct module *const *mods;
     size_t nmods;
     int allinone;
-    unsigned events;       /* union of the modules' MOD_EV_* */
-    unsigned reply_events; /* union of the modules' reply_events */
-    unsigned needs;        /* union of the modules' MOD_NEED_* */
+    unsigned events;       /* union of the modules' MOD_EV_* and stages */
 };
 
 extern struct milter_app milter_app;
@@ -89,6 +85,8 @@ struct conn_ctx {
     struct mod_slot slot[MILTER_MAX_MODS];
     unsigned nr_flags; /* SMFIP_NR_* agreed with the MTA */
     int leadspc;       /* SMFIP_HDR_LEADSPC agreed */
+    int postfix;       /* the MTA is Postfix ({v}), else Sendmail: see
+                        * eom_hdr_insert() and hdrs_apply() */
     unsigned events;   /* MOD_EV_* the MTA agreed to send */
     int broken;        /* the MTA refused an action we need */
 };
@@ -105,6 +103,15 @@ struct eom_run {
 };
 
 sfsistat milter_enforce(struct eom_run *er);
+/* Header edits at the MTA, "Name: value" whatever was negotiated
+ * (value NULL in eom_hdr_change: delete).  libmilter's status. */
+int eom_hdr_add(struct eom_run *er, const char *name, const char *value);
+int eom_hdr_insert(struct eom_run *er, int index, const char *name,
+                   const char *value);
+int eom_hdr_change(struct eom_run *er, const char *name, int index,
+                   const char *value);
+/* Add this milter's signed X-Sluice-Result; 0, or -1 (er->failed). */
+int eom_add_result(struct eom_run *er);
 const char *eom_first_rcpt(const struct sl_msg *m);
 void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
                const struct reply_arg *args, size_t nargs);
@@ -116,9 +123,16 @@ void eom_summary(struct eom_run *er, const char *milter, const char *action,
                  double score, const char *symbols, const char *reason);
 
 void msg_reset(struct conn_ctx *cc);
+/* With debug = yes: log the macros the MTA has sent by this stage. */
+void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage);
 unsigned milter_answer_events(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
+/* milter_neg.c: the xxfi_negotiate callback. */
+sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                          unsigned long f2, unsigned long f3,
+                          unsigned long *pf0, unsigned long *pf1,
+                          unsigned long *pf2, unsigned long *pf3);
 sfsistat milter_eom(SMFICTX *ctx);
 /* 552 5.3.4 for a header over max_header_lines/_bytes (logged). */
 sfsistat milter_refuse_headers(SMFICTX *ctx);

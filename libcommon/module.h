@@ -57,10 +57,13 @@
  *	                  every stage
  *	and may set x->out.reason (for the log line).  A refusal at rcpt
  *	refuses that recipient only; the others go on.  A refusal at
- *	connect or HELO is given by the MTA at the next command it can
- *	answer (Postfix: MAIL FROM).  A module may refuse only at the
- *	stages in reply_events; at the others the MTA was told not to
- *	wait for an answer.
+ *	connect or HELO is given by the MTA as it sees fit: a temporary
+ *	one at the next MAIL FROM (Sendmail with its own "4.3.2" text), a
+ *	reject as the MTA's own 554 greeting, without our text (Postfix "not
+ *	accepting connections", Sendmail "not accepting messages"); see
+ *	sluice(7), Postfix and Sendmail.  A module may answer
+ *	at the stages where it has a callback; at the others the MTA was
+ *	told not to wait for an answer (SMFIP_NR_*).
  *
  *	eom() sees the whole message: x->msg->raw ("Name: value\r\n"
  *	header lines as received, an empty line, then the body), the
@@ -126,7 +129,7 @@ enum mod_rc {
     MOD_ERROR,
 };
 
-/* Events a module needs (struct module.events, .reply_events). */
+/* Events a module needs (struct module.events). */
 #define MOD_EV_CONNECT 0x01
 #define MOD_EV_HELO 0x02
 #define MOD_EV_MAIL 0x04
@@ -176,7 +179,6 @@ struct sl_env {
     struct dns *dns;             /* NULL unless a module needs DNS */
     struct spf *spf;             /* with dns */
     struct store *store;         /* NULL unless a module needs the store */
-    const char *store_error;     /* why store is NULL when it was needed */
 };
 
 /* The SMTP connection, from the MTA's macros (sluice(7)). */
@@ -273,9 +275,12 @@ struct module {
     const char *name;
     const struct cfg_section *section;
     const struct reply_template *replies; /* ends with {NULL}; may be NULL */
-    unsigned events;       /* MOD_EV_* it needs */
-    unsigned reply_events; /* MOD_EV_* at which it may refuse */
+    unsigned events;       /* MOD_EV_* it needs (its callbacks' stages
+                              are added by the glue) */
     unsigned needs;        /* MOD_NEED_* */
+    /* The services this configuration needs (e.g. the store only when
+     * a feature that keeps state is on); NULL: .needs. */
+    unsigned (*needs_of)(const void *state);
     int (*setup)(const struct cfg *cfg, void **state_r,
                  struct cfg_errors *errs);
     int (*start)(void *state, const struct sl_env *env, const char **error_r);

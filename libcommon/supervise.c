@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,15 +118,36 @@ static pid_t spawn(sigset_t *oldmask)
     return pid;
 }
 
-static void stop_worker(pid_t pid)
+/* libmilter's listener looks at its stop flag only when a connection
+ * comes in or every 5 s: one connection to the socket makes it see the
+ * SIGTERM at once. */
+static void poke(const char *unix_socket)
+{
+    struct sockaddr_un sa;
+    int fd;
+
+    if (unix_socket == NULL || strlen(unix_socket) >= sizeof(sa.sun_path))
+        return;
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, unix_socket, strlen(unix_socket));
+    (void)connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    close(fd);
+}
+
+static void stop_worker(pid_t pid, const char *unix_socket)
 {
     double until = now_mono() + 10.0;
     int st;
 
     kill(pid, SIGTERM);
-    while (now_mono() < until) {
+    for (int i = 0; now_mono() < until; i++) {
         if (waitpid(pid, &st, WNOHANG) == pid)
             return;
+        if (i % 5 == 1) /* every 100 ms, until it notices */
+            poke(unix_socket);
         usleep(20000);
     }
     kill(pid, SIGKILL);
@@ -192,7 +215,7 @@ int supervise_start(const char *progname, const char *pidfile,
             sigsuspend(&old);
             if (got_term) {
                 log_info(NULL, "%s: stopping", progname);
-                stop_worker(pid);
+                stop_worker(pid, unix_socket);
                 if (pidfile && *pidfile)
                     unlink(pidfile);
                 exit(0);

@@ -67,4 +67,41 @@ e2e_msg "again-xyz" "Data" "Still banned." "$T/data.xyz|application/octet-stream
 e2e_send lab again-xyz
 t_like "$LAB_REPLY" '^550 5\.7\.1 ' "the reloaded list keeps .xyz banned"
 
+# A worker that dies after reloads comes back with the reloaded
+# configuration, not the one the supervisor started with: the worker
+# reads the file itself.
+respawned() { # OLD: a new worker listens
+    local w
+    w=$(lab_milter_workers "$D" attach | head -n 1)
+    [ -n "$w" ] && [ "$w" != "$1" ] && lab_unix_listening "$D/run/attach.sock"
+}
+kill -KILL "$WORKER"
+LAB_WAIT=10 lab_wait respawned "$WORKER"
+t_result $? "the supervisor respawned the killed worker"
+e2e_msg "respawn-abc" "Data" "Banned by a reload before the crash." \
+    "$T/data.abc|application/octet-stream"
+e2e_send lab respawn-abc
+t_like "$LAB_REPLY" '^550 5\.7\.1 .*data\.abc' \
+    "the respawned worker obeys the reloaded list (.abc refused)"
+
+# A reload asked of the supervisor while it has no worker is not lost:
+# the next worker reads the file as it is then.
+WORKER=$(lab_milter_workers "$D" attach | head -n 1)
+LAB_CONF_attach="$policy
+banned_extensions = exe xyz abc def"
+lab_sluice_conf "$D/sluice.conf" "$D" attach
+kill -STOP "$SUP"
+kill -KILL "$WORKER"
+kill -HUP "$SUP"
+kill -CONT "$SUP"
+LAB_WAIT=10 lab_wait respawned "$WORKER"
+t_result $? "the supervisor respawned the worker killed during a reload"
+printf 'Some data.\n' >"$T/data.def"
+e2e_msg "respawn-def" "Data" "Banned by the file the new worker read." \
+    "$T/data.def|application/octet-stream"
+e2e_send lab respawn-def
+t_like "$LAB_REPLY" '^550 5\.7\.1 .*data\.def' \
+    "a reload during the respawn is not lost (.def refused)"
+t_is "$(lab_milter_pid "$D" attach)" "$SUP" "the same supervisor throughout"
+
 e2e_finish

@@ -1,8 +1,11 @@
 # t/lab/postfix.sh - the lab's sandboxed Postfix and its smtp-sink (bash).
 #
 # CONTRACT
-#	Sourced by ./quickstart and t/e2e/lib.sh; the one place that writes a
-#	lab Postfix configuration.  A lab is one directory D (every directory
+#	Sourced by t/lab/mta.sh (./quickstart and t/e2e/lib.sh use the
+#	lab_mta_* interface there); the one place that writes a lab Postfix
+#	configuration.  It also holds the helpers every lab script uses
+#	(lab_wait, lab_pid_alive, lab_stop_pid...) and the smtp-sink, which
+#	both MTAs relay to.  A lab is one directory D (every directory
 #	on the way must be traversable by user postfix):
 #	    D/postfix/etc    main.cf, master.cf (written here)
 #	    D/postfix/queue  queue_directory (root-owned, as Postfix wants)
@@ -20,6 +23,7 @@
 #	problems on stderr.
 
 LAB_SMTPD_HOST=127.0.0.1
+LAB_MX_NAME=mx.lab.test.example # the lab MTA's host name, either MTA
 
 lab_err() { echo "lab: $*" >&2; }
 
@@ -122,7 +126,7 @@ mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $d/log/maillog
 maillog_file_prefixes = $d
-myhostname = mx.lab.test.example
+myhostname = $LAB_MX_NAME
 mydomain = lab.test.example
 myorigin = \$myhostname
 mydestination =
@@ -152,7 +156,6 @@ smtpd_milters = $milters
 non_smtpd_milters =
 milter_default_action = tempfail
 milter_protocol = 6
-milter_connect_macros = j {daemon_name} {daemon_addr} v _ {client_addr} {client_name}
 EOF
     lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
 }
@@ -195,6 +198,26 @@ lab_postfix_stop() {
     lab_wait_gone "$pid" 10
 }
 
+# lab_postfix_pids D: the master and its children.
+lab_postfix_pids() {
+    local p
+    p=$(lab_postfix_pid "$1") || return 0
+    echo "$p"
+    pgrep -P "$p"
+    return 0
+}
+
+# lab_postfix_sent_ok D ID: Postfix logged the delivery of message ID.
+lab_postfix_sent_ok() {
+    grep -q "to=<$2@rcpt.test>.*status=sent" "$1/log/maillog" 2>/dev/null
+}
+
+# lab_postfix_qid_now D ID: the queue ID Postfix gave message ID.
+lab_postfix_qid_now() {
+    sed -nE "s/^.*: ([0-9A-F]{6,}): .*to=<$2@rcpt\.test>.*$/\1/p" \
+        "$1/log/maillog" 2>/dev/null | head -n 1
+}
+
 # lab_postfix_queue_empty D: no message in any queue of the instance.
 lab_postfix_queue_empty() {
     local n
@@ -212,6 +235,8 @@ lab_sink_start() {
         lab_err "sink port $port is already in use"
         return 1
     fi
+    mkdir -p "$d/sink" "$d/log" "$d/run" && chown postfix:postfix "$d/sink" ||
+        return 1
     smtp-sink -u postfix -c -d "$d/sink/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
         >"$d/log/sink.out" 2>&1 </dev/null &
     pid=$!

@@ -6,14 +6,14 @@ local T = dofile(LIB)
 local conn, r = T.send({ body = "Just text.\r\n" })
 T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "clean message continues")
 local v = mt.getheader(conn, "X-Sluice-Verdict", 0) or ""
-T.ok(v:find("^accept; score=1.00") ~= nil, "verdict sums the test module's 1.00: " .. v)
+T.ok(v:find("^ accept; score=1.00") ~= nil, "verdict sums the test module's 1.00: " .. v)
 T.ok(v:find("TEST_MODULE") ~= nil, "verdict lists TEST_MODULE")
 T.ok(not mt.eom_check(conn, MT_HDRADD, "X-Sluice-Result"), "no X-Sluice-Result in one process")
 mt.disconnect(conn)
 
 -- 14 from the header + 1 = 15 = score_reject.
 conn, r = T.send({ headers = { { "X-Testmod-Score", "14" } } })
-T.ok(r == SMFIR_REPLYCODE, "scores of two modules add up to a reject")
+T.refused(conn, r, "550", "5.7.1", "This message was refused by the content policy of this site.", "scores of two modules add up to a reject")
 mt.disconnect(conn)
 
 conn, r = T.send({ headers = { { "X-Testmod-Score", "13" } } })
@@ -24,7 +24,7 @@ mt.disconnect(conn)
 
 local body, ctype = T.mime_with("tool.exe", "application/octet-stream", T.pe_bytes())
 conn, r = T.send({ body = body, ctype = ctype })
-T.ok(r == SMFIR_REPLYCODE, "attach rule still rejects in one process")
+T.refused(conn, r, "550", "5.7.1", "Attachment tool.exe was refused: files of this type are not accepted here.", "attach rule still rejects in one process")
 mt.disconnect(conn)
 
 T.done()

@@ -52,7 +52,7 @@ T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "in-flight message completes unde
 mt.disconnect(conn)
 
 local c2, r2 = T.send({ body = body, ctype = ctype })
-T.ok(r2 == SMFIR_REPLYCODE, "the next message obeys the new list (.xyz refused)")
+T.refused(c2, r2, "550", "5.7.1", "Attachment data.xyz was refused: files of this type are not accepted here.", "the next message obeys the new list (.xyz refused)")
 mt.disconnect(c2)
 
 -- A broken configuration is not swapped in.
@@ -64,7 +64,7 @@ for line in io.lines(LOG) do
 end
 T.ok(failed, "a broken configuration is logged as a failed reload")
 c2, r2 = T.send({ body = body, ctype = ctype })
-T.ok(r2 == SMFIR_REPLYCODE, "after a failed reload the running list still applies")
+T.refused(c2, r2, "550", "5.7.1", "Attachment data.xyz was refused: files of this type are not accepted here.", "after a failed reload the running list still applies")
 mt.disconnect(c2)
 
 T.done()

@@ -70,6 +70,32 @@ case $out in *"configuration OK"*) t 0 "-n still says configuration OK";;
 out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1)
 case $out in *warning*) t 1 "no warning with the defaults (got: $out)";;
     *) t 0 "no warning with the defaults";; esac
+out=$("$top_builddir/sluicectl" -n -c "$dir/warn.conf" 2>&1); rc=$?
+case $rc:$out in 0:*"warn.conf: warning: [common] message_buffer_limit"*)
+    t 0 "sluicectl -n prints the same warning, exit 0";;
+    *) t 1 "sluicectl -n prints the same warning, exit 0 (got $rc: $out)";; esac
+# The installed programs know the suite's sections, never a test-only one.
+printf '[testmod]\nenforce = no\n' >"$dir/testmod.conf"
+cat "$dir/good.conf" "$dir/testmod.conf" >"$dir/withtest.conf"
+for prog in sluice-attach sluice-milter; do
+    out=$("$top_builddir/$prog" -n -c "$dir/withtest.conf" 2>&1); rc=$?
+    case $rc:$out in 78:*"withtest.conf:6: unknown section [testmod]"*) t 0 "$prog refuses a [testmod] section";;
+        *) t 1 "$prog refuses a [testmod] section (got $rc: $out)";; esac
+done
+out=$("$top_builddir/t/sluice-testmod" -n -c "$dir/withtest.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "the test module's own program knows [testmod] (got $rc: $out)"
+# More modules than the glue can run is an error, never a silent cut.
+out=$("$top_builddir/t/sluice-manymods" -n -c "$dir/withtest.conf" 2>&1); rc=$?
+case $rc:$out in 70:*"9 modules"*) t 0 "nine modules in one program are refused";;
+    *) t 1 "nine modules in one program are refused (got $rc: $out)";; esac
+# sluicectl checks the whole configuration as the milters do.
+out=$("$top_builddir/sluicectl" -n -c "$dir/good.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "sluicectl -n on a good file exits 0 (got $rc: $out)"
+out=$("$top_builddir/sluicectl" -n -c "$dir/bad.conf" 2>&1); rc=$?
+case $rc:$out in 78:*"bad.conf:5:"*"bad.conf:6:"*"bad.conf:7:"*) t 0 "sluicectl -n lists every error, exit 78";;
+    *) t 1 "sluicectl -n lists every error, exit 78 (got $rc: $out)";; esac
+"$top_builddir/sluicectl" -c "$dir/good.conf" no-such-command >/dev/null 2>&1; rc=$?
+t $(( rc != 64 )) "sluicectl with an unknown command exits 64 (got $rc)"
 rm -f "$dir/secret"
 out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1); rc=$?
 t $(( rc != 78 )) "a missing secret file is a configuration error"

@@ -325,6 +325,55 @@ static void test_top_ctype(void)
     }
 }
 
+/* The one parse: the tree holds what the walk gave, and the structure. */
+static size_t body_of(const char *raw)
+{
+    const char *p = strstr(raw, "\r\n\r\n");
+
+    return p ? (size_t)(p - raw) + 4 : strlen(raw);
+}
+
+static void test_tree(void)
+{
+    static const char loose[] =
+        "From: a@example.org\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nvisible\r\n"
+        "--B junk\r\nContent-Type: application/octet-stream; name=x.exe\r\n"
+        "\r\nMZ\r\n--B--\r\n";
+    const struct mime_limits lim = {20, 500, 1 << 20};
+    struct mime_tree *t = NULL;
+    const char *err = NULL;
+
+    ok(mime_parse(mixed, strlen(mixed), body_of(mixed), &lim, &t, &err) == 0 &&
+           t != NULL,
+       "tree: parses");
+    if (t == NULL)
+        return;
+    is_int((long long)t->nparts, 4, "tree: the four leaves of the walk");
+    is_str(t->parts[1].filename, "a.exe", "tree: names are kept");
+    ok(t->parts[1].len == 4 && memcmp(t->parts[1].data, "MZ\x90\0", 4) == 0,
+       "tree: decoded bytes are kept after the walk");
+    is_str(t->top_ctype, "multipart/mixed", "tree: the top Content-Type");
+    ok(t->top_multipart && !t->unreadable && !t->is_signed,
+       "tree: a readable multipart, not signed");
+    mime_tree_free(t);
+    t = NULL;
+    ok(mime_parse(signed_msg, strlen(signed_msg), body_of(signed_msg), &lim, &t,
+                  &err) == 0 &&
+           t->is_signed,
+       "tree: a part inside multipart/signed makes the message signed");
+    mime_tree_free(t);
+    t = NULL;
+    ok(mime_parse(loose, strlen(loose), body_of(loose), &lim, &t, &err) == 0 &&
+           t->loose == 1 && t->unreadable,
+       "tree: a loose delimiter hiding a part is unreadable");
+    mime_tree_free(t);
+    t = NULL;
+    ok(mime_parse("no header block", 15, 15, &lim, &t, &err) < 0 && t == NULL &&
+           err != NULL,
+       "tree: a message GMime cannot parse is an error, not an empty tree");
+
 static unsigned char bin[300];
 
 /* A text/plain message whose body is `before`, blocks, `after`. */
@@ -530,5 +579,6 @@ int main(void)
     test_encoded_message();
     test_deep();
     test_top_ctype();
+    test_tree();
     return done_testing();
 }

@@ -373,6 +373,7 @@ static void test_tree(void)
     ok(mime_parse("no header block", 15, 15, &lim, &t, &err) < 0 && t == NULL &&
            err != NULL,
        "tree: a message GMime cannot parse is an error, not an empty tree");
+}
 
 static unsigned char bin[300];
 

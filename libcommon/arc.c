@@ -88,14 +88,23 @@ void arc_bomb(struct arc_ctx *c, const char *bound, long long limit,
     c->s->halt = 1;
 }
 
+/* An event without a bound; encryption once per archive.  Why a TNEF
+ * is unreadable and which names disagree are worth an info line. */
 void arc_note(struct arc_ctx *c, enum arc_ev what, const char *detail)
 {
+    static const char *const what_name[] = {"bound", "encrypted",
+                                            "unreadable", "names disagree"};
+
     if (what == ARC_EV_ENCRYPTED) {
         if (c->encrypted)
             return;
         c->encrypted = 1;
+        log_debug(c->s->qid, "archive %s: encrypted: %s", c->name,
+                  detail ? detail : "?");
+    } else {
+        log_info(c->s->qid, "archive %s: %s: %s", c->name, what_name[what],
+                 detail ? detail : "?");
     }
-    log_debug(c->s->qid, "archive %s: %s", c->name, detail ? detail : "?");
     arc_emit(c, what, detail, 0, 0);
 }
 

@@ -168,7 +168,6 @@ static void zcd_report(struct arc_ctx *c, const struct zcd *z,
         detail = xasprintf("local %s, not in the central directory", lname);
     else
         detail = xasprintf("central %s, no local header", central);
-    log_info(c->s->qid, "archive %s: names disagree: %s", c->name, detail);
     arc_note(c, ARC_EV_NAME_MISMATCH, detail);
     free(detail);
 }

@@ -11,7 +11,8 @@
  *	with its own modules' results, decides with verdict_decide() and
  *	takes the one final action: a reply for reject and greylist, a
  *	silent discard, or the verdict headers (and a rewritten Subject, or
- *	the MTA's hold queue for quarantine).
+ *	for quarantine the quarantine store then a discard, or with
+ *	quarantine_mode = hold the MTA's hold queue).
  *
  *	Deleting several headers of one name goes from the highest index
  *	down, so that the indexes still to delete do not move.  Every MTA
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "milter_int.h"
+#include "quarantine.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -168,6 +170,9 @@ sfsistat milter_enforce(struct eom_run *er)
         st = enforce_refuse(er, &v, &out);
     else if (v.action == ACT_DISCARD)
         st = SMFIS_DISCARD;
+    else if (v.action == ACT_QUARANTINE &&
+             rt->cc->quarantine_mode == QUARANTINE_DISCARD)
+        st = milter_quarantine(er, &v, hdr, &out);
     else
         enforce_mark(er, &v, &vc, hdr);
     if (er->failed) {

@@ -103,6 +103,10 @@ struct eom_run {
 };
 
 sfsistat milter_enforce(struct eom_run *er);
+struct verdict;
+/* milter_quarantine.c: hold in quarantine_dir, then discard (or 4xx). */
+sfsistat milter_quarantine(struct eom_run *er, const struct verdict *v,
+                           const char *hdr, struct mod_out *out);
 /* Header edits at the MTA, "Name: value" whatever was negotiated
  * (value NULL in eom_hdr_change: delete).  libmilter's status. */
 int eom_hdr_add(struct eom_run *er, const char *name, const char *value);

@@ -143,10 +143,12 @@ e2e_port_block() {
     restart) i=3 ;;
     reload) i=4 ;;
     deploy_compare) i=5 ;;
+    readme) echo 2525; return ;; # the README's port, as written
     stages) i=6 ;;
     client) i=7 ;;
-    attach_hostile) i=8 ;;
-    header_flood) i=9 ;;
+    quarantine) i=8 ;;
+    attach_hostile) i=9 ;;
+    header_flood) i=90 ;; # past the hashed blocks (10..89)
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

@@ -13,6 +13,9 @@
 #	    D/log/maillog    Postfix's log (postlog service; no /dev/log here)
 #	    D/sink/          one file per delivered message (smtp-sink -d)
 #	    D/run/sink.pid   the smtp-sink PID
+#	With $LAB_REINJECT_PORT set, a second smtpd on 127.0.0.1 at that
+#	port runs no milter: it is where "sluicectl quarantine release"
+#	sends ([common] quarantine_release_port, see lab_sluice_conf).
 #	Postfix listens on 127.0.0.1:SMTPD_PORT, accepts any recipient from
 #	mynetworks (loopback and the TEST-NET ranges, XCLIENT allowed from
 #	loopback), calls the given milters (milter_default_action tempfail)
@@ -158,6 +161,11 @@ milter_default_action = tempfail
 milter_protocol = 6
 EOF
     lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
+    if [ -n "${LAB_REINJECT_PORT:-}" ]; then
+        printf '%s:%s inet n - n - - smtpd -o smtpd_milters= %s\n' \
+            "$LAB_SMTPD_HOST" "$LAB_REINJECT_PORT" \
+            "-o receive_override_options=no_milters" >>"$e/master.cf"
+    fi
 }
 
 lab_postfix_etc() { echo "$1/postfix/etc"; }

@@ -119,15 +119,15 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"The message is nested too deeply: at most %{limit} levels are "
       "accepted here.",
-      "Meddelandet är nästlat i för många nivåer: högst %{limit} nivåer tas "
-      "emot här.",
+      "Meddelandet avvisades: högst %{limit} nivåer av inbäddade delar tas "
+      "emot av mottagarservern.",
       "Viesti on sisäkkäistetty liian monelle tasolle: täällä hyväksytään "
       "enintään %{limit} tasoa."}},
     {"attach_mime_decoded_too_big",
      "552",
      "5.3.4",
      {"The message is too big once decoded: the limit here is %{limit}.",
-      "Meddelandet är för stort när det avkodats: gränsen här är %{limit}.",
+      "Meddelandet avvisades: avkodat överskrider det gränsen %{limit}.",
       "Viesti on purettuna liian suuri: enimmäiskoko täällä on %{limit}."}},
     {"attach_mime_ambiguous",
      "550",
@@ -135,7 +135,7 @@ const struct reply_template attach_replies[] = {
      {"The message was refused: a part of it has two different %{file} "
       "headers, so it can be read in two ways and cannot be checked.",
       "Meddelandet avvisades: en del av det har två olika %{file}-huvuden, "
-      "så det kan läsas på två sätt och kan inte kontrolleras.",
+      "vilket ger två tolkningar, och det kan därför inte kontrolleras.",
       "Viesti hylättiin: sen osassa on kaksi erilaista %{file}-otsaketta, "
       "joten sen voi lukea kahdella tavalla eikä sitä voida tarkistaa."}},
     {"attach_tnef_unreadable",
@@ -143,8 +143,8 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: it is an Outlook (TNEF) attachment "
       "that could not be read, so the files in it cannot be checked.",
-      "Bilagan %{file} avvisades: den är en Outlook-bilaga (TNEF) som inte "
-      "kunde läsas, så filerna i den kan inte kontrolleras.",
+      "Bilagan %{file} avvisades: en Outlook-bilaga (TNEF) som inte kunde "
+      "läsas, och filerna i den kan inte kontrolleras.",
       "Liite %{file} hylättiin: se on Outlook-liite (TNEF), jota ei voitu "
       "lukea, joten sen sisältämiä tiedostoja ei voida tarkistaa."}},
     {"attach_zip_name_mismatch",
@@ -152,8 +152,8 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: the archive lists other file names "
       "than the files it holds.",
-      "Bilagan %{file} avvisades: arkivet visar andra filnamn än de filer "
-      "det innehåller.",
+      "Bilagan %{file} avvisades: arkivets filnamn stämmer inte med filerna "
+      "i det.",
       "Liite %{file} hylättiin: arkisto näyttää eri tiedostonimet kuin sen "
       "sisältämillä tiedostoilla on."}},
     {"attach_signed_strip",

@@ -58,8 +58,10 @@ done
 cat >"$dir/warn.conf" <<EOC
 [common]
 secret_file = secret
+socket = unix:$dir/milter.sock
 message_buffer_limit = 1M
 [attach]
+socket = unix:$dir/attach.sock
 max_message_size = 50M
 EOC
 out=$("$top_builddir/sluice-attach" -n -c "$dir/warn.conf" 2>&1); rc=$?

@@ -148,7 +148,11 @@ e2e_port_block() {
     client) i=7 ;;
     quarantine) i=8 ;;
     attach_hostile) i=9 ;;
-    header_flood) i=90 ;; # past the hashed blocks (10..89)
+    grey) i=90 ;;
+    grey_rate) i=91 ;;
+    grey_cluster) i=92 ;;
+    grey_faults) i=93 ;;
+    header_flood) i=94 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

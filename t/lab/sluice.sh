@@ -12,13 +12,16 @@
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
 #	    D/quarantine/     [common] quarantine_dir (owned by postfix)
-#	    D/store.db        [common] store_path
+#	    D/run/store.db    [common] store_path (D/run is postfix's: the
+#	                      milters create the sqlite file and its -wal)
 #	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
 #	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
 #	order ("testmod attach"); the last one gets "enforce = yes".  Extra
 #	lines for a section come from $LAB_CONF_<section> when that variable
-#	is set (even empty), else from lab_policy_<section> when defined.
+#	is set (even empty), else from lab_policy_<section> D when defined.
+#	The store of [common] is the sqlite file D/run/store.db (unless
+#	$LAB_CONF_common names store_path or store_backend).
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
 
@@ -31,6 +34,21 @@ archive_action = reject
 encrypted_action = reject
 macro_action = reject
 EOF
+}
+
+# The lab's greylisting: only for recipients in grey.rcpt.test (so that
+# every other sample and test is not delayed), a 10-second delay
+# ($LAB_GREY_DELAY), and a client network auto-whitelisted after 3
+# delivered triplets; $LAB_GREY_EXTRA: more lines (the e2e tests').
+lab_policy_grey() {
+    printf 'grey.rcpt.test greylist\n' >"$1/grey-recipients.domain" || return 1
+    chmod 0644 "$1/grey-recipients.domain"
+    cat <<EOF
+delay = ${LAB_GREY_DELAY:-10s}
+auto_whitelist = 3
+greylist_recipients = domain:$1/grey-recipients.domain
+EOF
+    [ -z "${LAB_GREY_EXTRA:-}" ] || printf '%s\n' "$LAB_GREY_EXTRA"
 }
 
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
@@ -48,7 +66,7 @@ lab_section() {
     if [ -n "${!var+set}" ]; then
         [ -n "${!var}" ] && printf '%s\n' "${!var}"
     elif declare -F "lab_policy_$name" >/dev/null; then
-        "lab_policy_$name"
+        "lab_policy_$name" "$d"
     fi
 }
 
@@ -76,7 +94,10 @@ lab_sluice_conf() {
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
         echo "quarantine_dir = $d/quarantine"
-        echo "store_path = $d/store.db"
+        case ${LAB_CONF_common:-} in
+        *store_path* | *store_backend*) ;;
+        *) echo "store_path = $d/run/store.db" ;;
+        esac
         [ -n "${LAB_REINJECT_PORT:-}" ] &&
             echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"

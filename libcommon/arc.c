@@ -46,6 +46,8 @@ struct arc_la {
     struct arc_names names; /* local names, for a zip */
     int is_zip;
     int complete; /* every header was read */
+    int first_pw; /* the candidate that opens an encrypted entry, or -1 */
+    int one_pw;   /* give only candidate one_pw (trying one at a time) */
 };
 
 struct arc_buf {
@@ -223,10 +225,17 @@ static struct archive *arc_open(struct arc_la *la, int raw_only)
         archive_read_support_filter_compress(a);
     for (int i = 0; i < la->nfilters; i++)
         archive_read_append_filter(a, la->filters[i]);
-    for (size_t i = 0; !raw_only && i < s->npasswords &&
-                       (long long)i < s->lim->password_max_tries;
-         i++)
-        archive_read_add_passphrase(a, s->passwords[i]);
+    if (!raw_only && la->one_pw >= 0) {
+        archive_read_add_passphrase(a, s->passwords[la->one_pw]);
+    } else if (!raw_only) {
+        if (la->first_pw >= 0)
+            archive_read_add_passphrase(a, s->passwords[la->first_pw]);
+        for (size_t i = 0; i < s->npasswords &&
+                           (long long)i < s->lim->password_max_tries;
+             i++)
+            if ((int)i != la->first_pw)
+                archive_read_add_passphrase(a, s->passwords[i]);
+    }
     if (archive_read_open_memory(a, c->data, c->len) < ARCHIVE_WARN) {
         log_debug(s->qid, "archive %s: cannot open: %s", c->name,
                   archive_error_string(a));
@@ -461,6 +470,64 @@ static void arc_entries(struct arc_la *la, struct archive *a)
     }
 }
 
+/* 1 when candidate i decrypts the first encrypted file of the archive
+ * to its end without an error (its check value and CRC agree). */
+static int arc_pw_opens(struct arc_la *la, int i)
+{
+    struct archive_entry *e;
+    struct archive *a;
+    int ok = 0, seen = 0;
+    la_ssize_t r;
+
+    la->one_pw = i;
+    a = arc_open(la, 0);
+    la->one_pw = -1;
+    if (a == NULL)
+        return 0;
+    while (!seen && archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
+        if (!archive_entry_is_encrypted(e) ||
+            archive_entry_filetype(e) != AE_IFREG)
+            continue;
+        seen = 1;
+        while ((r = archive_read_data(a, la->scratch, ARC_CHUNK)) > 0)
+            ;
+        ok = r == 0;
+    }
+    archive_read_free(a);
+    return ok;
+}
+
+/*
+ * With several candidate passwords, libarchive takes the first whose
+ * one-byte ZipCrypto check value happens to match, 1 time in 256 a wrong
+ * one, and the entry then fails to decrypt.  Find the candidate that
+ * reads the first encrypted file to its end and give it first.  Only
+ * archives with encrypted entries and several candidates pay for this.
+ */
+static void arc_pick_password(struct arc_la *la)
+{
+    const struct arc_scan *s = la->c->s;
+    struct archive_entry *e;
+    struct archive *a;
+    int enc = 0;
+
+    if (s->npasswords < 2 || (a = arc_open(la, 0)) == NULL)
+        return;
+    while (!enc && archive_read_next_header(a, &e) >= ARCHIVE_WARN)
+        enc = archive_entry_is_encrypted(e);
+    archive_read_free(a);
+    if (!enc)
+        return;
+    if (la->scratch == NULL)
+        la->scratch = xmalloc(ARC_CHUNK);
+    for (size_t i = 0;
+         i < s->npasswords && (long long)i < s->lim->password_max_tries; i++)
+        if (arc_pw_opens(la, (int)i)) {
+            la->first_pw = (int)i;
+            return;
+        }
+}
+
 static void arc_libarchive(struct arc_ctx *c)
 {
     struct arc_la la;
@@ -468,7 +535,11 @@ static void arc_libarchive(struct arc_ctx *c)
 
     memset(&la, 0, sizeof(la));
     la.c = c;
-    if (arc_layers(&la) < 0 || (a = arc_open(&la, 0)) == NULL)
+    la.first_pw = la.one_pw = -1;
+    if (arc_layers(&la) < 0)
+        return;
+    arc_pick_password(&la);
+    if ((a = arc_open(&la, 0)) == NULL)
         return;
     arc_entries(&la, a);
     archive_read_free(a);

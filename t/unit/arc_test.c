@@ -354,10 +354,78 @@ static void test_nameless_chain(void)
     free(prev.p);
 }
 
+/* A wrong candidate whose ZipCrypto check byte matches by chance (1 in
+ * 256) must not hide the right one after it. */
+static int pw_fails_late(const struct fx_blob *z, const char *pw)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    char buf[4096];
+    la_ssize_t r = -1;
+
+    archive_read_support_format_zip(a);
+    archive_read_add_passphrase(a, pw);
+    if (archive_read_open_memory(a, z->p, z->n) == ARCHIVE_OK &&
+        archive_read_next_header(a, &e) == ARCHIVE_OK)
+        while ((r = archive_read_data(a, buf, sizeof(buf))) > 0)
+            ;
+    /* past the check byte: a decryption or CRC failure, not "incorrect" */
+    r = r < 0 && archive_error_string(a) != NULL &&
+        strstr(archive_error_string(a), "ncorrect") == NULL;
+    archive_read_free(a);
+    return (int)r;
+}
+
+static void test_password_lookalike(void)
+{
+    static const char text[] = "the payload the right password opens";
+    struct fx_ent e = {"payload.txt", text, sizeof(text) - 1};
+    struct fx_blob z;
+    char wrong[32] = "";
+    char *pws[2];
+    struct arc_scan s;
+    struct got g = {0};
+
+    fx_build(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, "zip:encryption=zipcrypt",
+             &e, 1, &z);
+    for (int i = 0; i < 5000 && wrong[0] == '\0'; i++) {
+        snprintf(wrong, sizeof(wrong), "wrong%d", i);
+        if (!pw_fails_late(&z, wrong))
+            wrong[0] = '\0';
+    }
+    if (!ok(wrong[0] != '\0', "a wrong password that passes the check byte: %s",
+            wrong)) {
+        free(z.p);
+        return;
+    }
+    pws[0] = wrong;
+    pws[1] = "s3cr3t!";
+    memset(&s, 0, sizeof(s));
+    s.lim = &lim;
+    s.qid = "TEST";
+    s.member = got_member;
+    s.event = got_event;
+    s.arg = &g;
+    s.passwords = pws;
+    s.npasswords = 2;
+    strbuf_init(&g.members, 0);
+    strbuf_init(&g.events, 0);
+    strbuf_puts(&g.members, "");
+    strbuf_puts(&g.events, "");
+    arc_read(&s, "locked.zip", z.p, z.n, 0);
+    if (!ok(has(&g.members, "payload.txt|locked.zip|1|1|36\n") &&
+                !has(&g.events, "encrypted"),
+            "the right password after a look-alike still opens the entry"))
+        show(&g);
+    got_free(&g);
+    free(z.p);
+}
+
 int main(void)
 {
     setlocale(LC_CTYPE, "C.UTF-8");
     fx_pe(pe, sizeof(pe));
+    test_password_lookalike();
     test_tnef();
     test_tnef_nested();
     test_tnef_unreadable();

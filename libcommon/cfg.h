@@ -48,6 +48,16 @@
  *	checked here, because the program that owns them checks them.  On
  *	any error it returns NULL and the struct cfg_errors holds every
  *	error as "file:line: message" (or "file: message"), in order.
+ *	A value error that names several problems (every bad line of a
+ *	map) gives one "file:line: key: ..." error per problem.
+ *
+ *	cfg_where() tells where a key of a section was set: the file and
+ *	line, or the main file and line 0 when the key has its default.
+ *	cfg_key_error() adds an error about a key found after loading (a
+ *	secret file that cannot be read, a bad entry of a list, a socket
+ *	whose directory is missing) in the same form as the parser's:
+ *	"file:line: key: message", or "file: [section] key (default):
+ *	message" for a default value; so "-n" names the line to fix.
  *
  * OWNERSHIP
  *	cfg_load() returns a struct cfg with one reference, owned by the
@@ -55,7 +65,7 @@
  *	frees everything (section structs, strings, lists, maps) with the
  *	last.  Section structs returned by cfg_section() live as long as the
  *	reference the caller holds; never free or modify them.
- *	cfg_errors_free() frees the error list.
+ *	cfg_errors_free() frees the error and warning lists.
  */
 #ifndef SLUICE_CFG_H
 #define SLUICE_CFG_H
@@ -101,6 +111,8 @@ struct cfg_section {
 struct cfg_errors {
     size_t n;
     char **v;
+    size_t nwarn; /* warnings: the configuration works, but... */
+    char **warn;
 };
 
 struct cfg;
@@ -108,6 +120,14 @@ struct cfg;
 struct cfg *cfg_load(const char *path, const struct cfg_section *const *secs,
                      size_t nsecs, const char *const *known_sections,
                      struct cfg_errors *errs);
+/* As cfg_load(), but the configuration comes back even with errors (the
+ * values in error unset, zero), so that the checks that follow add their
+ * errors too and "-n" lists every one; never run with it.  NULL only
+ * when the main file cannot be read. */
+struct cfg *cfg_load_partial(const char *path,
+                             const struct cfg_section *const *secs,
+                             size_t nsecs, const char *const *known_sections,
+                             struct cfg_errors *errs);
 const void *cfg_section(const struct cfg *c, const char *name);
 const char *cfg_path(const struct cfg *c);
 struct cfg *cfg_acquire(struct cfg *c);
@@ -116,6 +136,17 @@ void cfg_errors_free(struct cfg_errors *e);
 /* Append one error to e (e starts zeroed; cfg_load() also appends). */
 void cfg_errors_add(struct cfg_errors *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append one warning: a setting that works but defeats another (printed
+ * by -n as "file: warning: ...", logged at start and reload; the exit
+ * status stays 0). */
+void cfg_warnings_add(struct cfg_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void cfg_where(const struct cfg *c, const char *section, const char *key,
+               const char **file_r, int *line_r);
+void cfg_key_error(const struct cfg *c, struct cfg_errors *e,
+                   const char *section, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Print every key of the loaded sections as "[section]\nkey = value". */
 void cfg_dump(const struct cfg *c, FILE *out);

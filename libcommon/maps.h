@@ -17,18 +17,25 @@
  *		subdomains, "example.org" matches itself and its
  *		subdomains; the lookup key is a domain or an address (the
  *		part after the last '@' is used); the most specific match
- *		wins; case-insensitive.
+ *		wins; case-insensitive; "*.example.org" means ".example.org".
  *	addr:	keys are "user@domain", "@domain" or "user@"; a key starting
  *		with '!' is an exception: when it matches, the lookup answers
  *		"not found" even if another key matches.  Precedence:
- *		exceptions, then user@domain, then @domain, then user@.
- *		Case-insensitive.
+ *		exceptions, then user@domain, then @domain, then user@,
+ *		then patterns: a key with '*' ("robot-*@example.org",
+ *		"*@*.example.net") matches the whole address as with
+ *		fnmatch(3), first in file order.  Case-insensitive.
  *	pcre:	keys are /regex/flags (flags: i); PCRE2, compiled once with
  *		JIT where available; first match in file order wins.
  *
  *	map_open() reads and compiles the whole file: any bad line is an
- *	error "file:line: message" and no map is returned.  Relative file
- *	names are resolved against the directory of base_file.
+ *	error "file:line: message" and no map is returned; *error_r then
+ *	names every bad line (at most MAPS_ERRORS_MAX), one per line of
+ *	text.  map_open_values() also requires every value to be one of
+ *	values ("en|sv|fi", case-insensitive; NULL: any value), so that a
+ *	misspelt value is a configuration error, not a silent default.
+ *	Relative file names are resolved against the directory of
+ *	base_file.  A reload applies the same rules.
  *
  *	map_lookup() returns MAP_FOUND (and *value_r points to the value),
  *	MAP_NOTFOUND, or MAP_ERROR (*error_r says why: a bad lookup key, or
@@ -56,8 +63,12 @@ enum map_rc {
 
 struct map;
 
+#define MAPS_ERRORS_MAX 20
+
 struct map *map_open(const char *spec, const char *base_file,
                      const char **error_r);
+struct map *map_open_values(const char *spec, const char *base_file,
+                            const char *values, const char **error_r);
 enum map_rc map_lookup(struct map *m, const char *key, const char **value_r,
                        const char **error_r);
 const char *map_spec(const struct map *m);

@@ -2,7 +2,9 @@
  * milter_eom - end of message: run the modules, pass results, enforce.
  *
  * milter_eom() refuses a message whose header is over [common]
- * max_header_lines/max_header_bytes (552 5.3.4), then runs every
+ * max_header_lines/max_header_bytes (552 5.3.4; milter_cb.c refuses it
+ * at the header that goes over, through milter_refuse_headers(), so
+ * this is for an MTA that sent on), then runs every
  * module's eom in chain order on the buffered message.  A module may
  * refuse at once (its rule says reject), or fail (the on_error path);
  * else its findings stay in its result and its edits are applied.  A
@@ -296,18 +298,20 @@ static sfsistat refuse_headers(struct eom_run *er)
     struct reply r;
     char limit[64];
     struct reply_arg arg = {"limit", limit};
-    const char *why;
+    const char *why, *tpl;
 
+    /* The number alone: the words around it are the template's, in the
+     * recipient's language. */
     if ((long long)er->m->hdr_lines > c->max_header_lines) {
-        snprintf(limit, sizeof(limit), "%lld header lines",
-                 c->max_header_lines);
+        snprintf(limit, sizeof(limit), "%lld", c->max_header_lines);
         why = "too many header lines";
+        tpl = "too_many_header_lines";
     } else {
-        snprintf(limit, sizeof(limit), "%lld bytes of header",
-                 c->max_header_bytes);
+        snprintf(limit, sizeof(limit), "%lld", c->max_header_bytes);
         why = "header too big";
+        tpl = "too_many_header_bytes";
     }
-    eom_reply(er, &r, "too_many_headers", &arg, 1);
+    eom_reply(er, &r, tpl, &arg, 1);
     log_warn(er->m->qid, "%s: %zu lines, %zu bytes", why, er->m->hdr_lines,
              er->m->hdr_bytes);
     if (milter_reply(er->ctx, er->m->qid, &r) < 0) {
@@ -364,6 +368,18 @@ static sfsistat run_modules(struct eom_run *er)
             return st;
     }
     return SMFIS_CONTINUE;
+}
+
+/* At the header that goes over the bounds (milter_cb.c). */
+sfsistat milter_refuse_headers(SMFICTX *ctx)
+{
+    struct eom_run er;
+
+    memset(&er, 0, sizeof(er));
+    er.ctx = ctx;
+    er.cc = smfi_getpriv(ctx);
+    er.m = &er.cc->msg.m;
+    return refuse_headers(&er);
 }
 
 sfsistat milter_eom(SMFICTX *ctx)

@@ -6,9 +6,13 @@
 #include <stddef.h>
 
 #include "attach.h"
+#include "grey.h"
 #include "module.h"
+#include "policy.h"
 
 const struct module *const ctl_modules[] = {
+    &policy_module,
+    &grey_module,
     &attach_module,
 };
 const size_t ctl_nmodules = sizeof(ctl_modules) / sizeof(ctl_modules[0]);

@@ -30,7 +30,10 @@ extern const size_t ctl_nmodules;
 extern const struct ctl_command ctl_quarantine, ctl_learn, ctl_classify;
 
 /* The command families, in sluicectl(8) order. */
+extern const struct ctl_command ctl_grey, ctl_ratelimit;
 static const struct ctl_command *const ctl_commands[] = {
+    &ctl_grey,
+    &ctl_ratelimit,
     &ctl_quarantine,
     &ctl_learn,
     &ctl_classify,
@@ -68,6 +71,8 @@ static struct cfg *ctl_load(const char *path)
 
     for (size_t i = 0; i < errs.n; i++)
         fprintf(stderr, "%s\n", errs.v[i]);
+    for (size_t i = 0; c != NULL && i < errs.nwarn; i++)
+        fprintf(stderr, "%s\n", errs.warn[i]);
     if (c == NULL)
         fprintf(stderr, "sluicectl: %zu configuration error%s\n", errs.n,
                 errs.n == 1 ? "" : "s");

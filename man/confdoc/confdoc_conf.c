@@ -48,6 +48,16 @@ static const struct {
     {"common",
      "Settings every Sluice program shares: the secret that signs the "
      "X-Sluice-Result headers, logging, and the verdict of the enforcer."},
+    {"policy",
+     "sluice-policy(8): access maps, relaying, HELO, sender domain, "
+     "reverse DNS, DNSBL/DNSWL, SPF, DKIM, DMARC, call-back verification, "
+     "and one Authentication-Results header.  Every check is off until "
+     "its key turns it on; the resolver is [common] dns_servers."},
+    {"grey",
+     "sluice-grey(8): greylisting of new triplets (client network, sender, "
+     "recipient) and rate limits, with their state in the store of "
+     "[common] (sqlite, or Redis shared by a cluster); sluicectl(8) shows "
+     "and changes it."},
     {"attach",
      "sluice-attach(8): banned files, disguised programs, archives, "
      "macros, limits.  Every rule has an action key: reject (550, naming "
@@ -61,8 +71,13 @@ static const struct {
     const char *section, *key, *value, *why;
 } confdoc_conf_sets[] = {
     {"common", "secret_file", "secret",
-     "Here: the file \"secret\" next to this one (make install generates "
-     "it)."},
+     "Here: the file \"secret\" next to this one (make install and the "
+     "Debian package generate it)."},
+    {"common", "user", "sluice",
+     "Here: the user the milters run as once their sockets are open (the "
+     "Debian package creates it; by hand: adduser --system --group "
+     "--no-create-home sluice).  Postfix, in its group, can use the "
+     "sockets."},
     {"attach", "enforce", "yes",
      "Here: sluice-attach is the last (only) milter of the chain."},
 };

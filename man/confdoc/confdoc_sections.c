@@ -7,9 +7,13 @@
 
 #include "attach.h"
 #include "common.h"
+#include "grey.h"
+#include "policy.h"
 
 const struct cfg_section *const confdoc_sections[] = {
     &common_section,
+    &policy_section,
+    &grey_section,
     &attach_section,
 };
 

@@ -12,15 +12,43 @@
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
 #	    D/quarantine/     [common] quarantine_dir (owned by postfix)
-#	    D/store.db        [common] store_path
+#	    D/run/store.db    [common] store_path (D/run is postfix's: the
+#	                      milters create the sqlite file and its -wal)
 #	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
 #	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
 #	order ("testmod attach"); the last one gets "enforce = yes".  Extra
 #	lines for a section come from $LAB_CONF_<section> when that variable
-#	is set (even empty), else from lab_policy_<section> when defined.
+#	is set (even empty), else from lab_policy_<section> D when defined.
+#	The store of [common] is the sqlite file D/run/store.db (unless
+#	$LAB_CONF_common names store_path or store_backend).
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
+#	[common] names the lab's DNS server, 127.0.0.1:$LAB_DNS_PORT
+#	(t/lab/dns.sh), local_domains (rcpt.test, rcpt.example and their
+#	subdomains) and internal_networks (loopback).
+
+# The lab's policy of sluice-policy: every check on, refusals where the
+# sample zones call for them (t/lab/zones, t/data/dns/policy.test.zone).
+# Clients in internal_networks (loopback: the plain swaks examples) skip
+# the inbound checks; XCLIENT ADDR= from a documentation range is mail
+# from outside, XCLIENT LOGIN= an authenticated client.
+lab_policy_policy() {
+    cat <<'EOF'
+authserv_id = mx.lab.test.example
+relay_check = yes
+helo_check = yes
+sender_domain_check = yes
+iprev_check = yes
+dnsbl_sites = bl.lab.test*5
+dnsbl_threshold = 5
+dnsbl_urls = bl.lab.test=https://lab.test/bl?ip=%s
+spf_check = yes
+spf_received_spf = yes
+dkim_check = yes
+dmarc_check = yes
+EOF
+}
 
 # The lab's default policy of sluice-attach: reject what is dangerous.
 lab_policy_attach() {
@@ -31,6 +59,28 @@ archive_action = reject
 encrypted_action = reject
 macro_action = reject
 EOF
+}
+
+# The lab's greylisting: only for recipients in grey.rcpt.test (so that
+# every other sample and test is not delayed), a 10-second delay
+# ($LAB_GREY_DELAY), and a client network auto-whitelisted after 3
+# delivered triplets; $LAB_GREY_EXTRA: more lines (the e2e tests').
+lab_policy_grey() {
+    printf 'grey.rcpt.test greylist\n' >"$1/grey-recipients.domain" || return 1
+    chmod 0644 "$1/grey-recipients.domain"
+    cat <<EOF
+delay = ${LAB_GREY_DELAY:-10s}
+auto_whitelist = 3
+greylist_recipients = domain:$1/grey-recipients.domain
+EOF
+    [ -z "${LAB_GREY_EXTRA:-}" ] || printf '%s\n' "$LAB_GREY_EXTRA"
+}
+
+# lab_common_default KEY VALUE: "KEY = VALUE" unless $LAB_CONF_common sets
+# KEY (a key set twice is a configuration error).
+lab_common_default() {
+    printf '%s\n' "${LAB_CONF_common:-}" | grep -q "^[[:space:]]*$1[[:space:]]*=" ||
+        echo "$1 = $2"
 }
 
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
@@ -48,7 +98,7 @@ lab_section() {
     if [ -n "${!var+set}" ]; then
         [ -n "${!var}" ] && printf '%s\n' "${!var}"
     elif declare -F "lab_policy_$name" >/dev/null; then
-        "lab_policy_$name"
+        "lab_policy_$name" "$d"
     fi
 }
 
@@ -75,8 +125,18 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
+        # the lab's resolver (t/lab/dns.sh) and who is inside, unless
+        # $LAB_CONF_common says otherwise
+        lab_common_default dns_servers "127.0.0.1:${LAB_DNS_PORT:-53}"
+        lab_common_default dns_timeout 1s
+        lab_common_default dns_budget 8s
+        lab_common_default local_domains "rcpt.test rcpt.example"
+        lab_common_default internal_networks "127.0.0.0/8 ::1/128"
         echo "quarantine_dir = $d/quarantine"
-        echo "store_path = $d/store.db"
+        case ${LAB_CONF_common:-} in
+        *store_path* | *store_backend*) ;;
+        *) echo "store_path = $d/run/store.db" ;;
+        esac
         [ -n "${LAB_REINJECT_PORT:-}" ] &&
             echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
@@ -93,6 +153,8 @@ lab_sluice_conf() {
     } >"$file" || return 1
     mkdir -p "$d/quarantine" && chown postfix:postfix "$d/quarantine" &&
         chmod 0700 "$d/quarantine" || return 1
+    mkdir -p "$d/store" && chown postfix:postfix "$d/store" &&
+        chmod 0700 "$d/store" || return 1
     chmod 0644 "$file"
     [ ! -f "$d/test.conf" ] || chmod 0644 "$d/test.conf"
 }

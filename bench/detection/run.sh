@@ -9,14 +9,15 @@
 #       a plain build, no sanitizers: "make bench/detection/eval")
 #   -c  where npm installs the corpus (default /var/tmp/sluice-detection)
 #   -o  where the results go (default ./detection-results)
-#   -s  a file of "PATH SCORE" lines: a rule score per message (the
-#       content milter's SpamAssassin rules) to combine with the classifier
+#   -s  a file of "PATH SCORE" lines: sluice-content's rule score of each
+#       TRAIN and TEST message (bench/detection/rulescore.c), for the
+#       whole content score (rules + the classifier's symbol)
 #
 # TRAIN is spam-1 + easy-ham-1 + hard-ham-1 (500 spam, 2,750 ham); TEST is
 # spam-2 + easy-ham-2 (1,396 spam, 1,400 ham).  eval chooses the cutoff on
-# TRAIN by 5-fold cross-validation, trains on all of TRAIN, and scores
-# TEST once.  Needs node/npm, and /usr/bin/python3 with Debian's
-# python3-matplotlib for the ROC plot.
+# TRAIN by cross-validation by campaign (5 folds, 8 repetitions), trains
+# on all of TRAIN, and scores TEST once.  Needs node/npm, and
+# /usr/bin/python3 with Debian's python3-matplotlib for the ROC plot.
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$SRC/build
@@ -30,7 +31,7 @@ while getopts b:c:o:s:h o; do
     c) CACHE=$OPTARG ;;
     o) OUT=$OPTARG ;;
     s) SCORES=$OPTARG ;;
-    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
     esac
 done
 EVAL=$BUILD/bench/detection/eval

@@ -5,8 +5,10 @@
  */
 #include "module.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "inside.h"
@@ -181,6 +183,22 @@ enum mod_rc mod_on_error(struct mod_ctx *x, const char *reason)
     }
     mod_reply(&x->out, x->env->cfg, mod_reply_rcpt(x), "tempfail", NULL, 0);
     return MOD_TEMPFAIL;
+}
+
+/* Reloads asked for by modules. */
+
+static int mod_reload_on;
+
+void mod_reload_enable(void)
+{
+    __atomic_store_n(&mod_reload_on, 1, __ATOMIC_SEQ_CST);
+}
+
+int mod_request_reload(void)
+{
+    if (!__atomic_load_n(&mod_reload_on, __ATOMIC_SEQ_CST))
+        return -1;
+    return kill(getpid(), SIGUSR1);
 }
 
 /* Outside libmilter. */

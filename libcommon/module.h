@@ -344,6 +344,17 @@ void mod_ctx_init(struct mod_ctx *x, const struct module *mod, void *state,
                   struct sl_msg *msg, struct result *res,
                   struct sl_edits *ed);
 
+/*
+ * mod_request_reload() asks the running worker to reload its
+ * configuration, as SIGUSR1 does (build, check, swap; a configuration
+ * that fails keeps the running one): for a module that watches files of
+ * its own (rules, indicator sets).  It returns 0, or -1 outside a milter
+ * worker (tests, tools), where it does nothing.  The glue calls
+ * mod_reload_enable() once its reload thread runs.
+ */
+int mod_request_reload(void);
+void mod_reload_enable(void);
+
 /* The queue ID for log lines: the message's, or "NOQUEUE". */
 const char *mod_qid(const struct mod_ctx *x);
 

@@ -154,13 +154,15 @@ char *text_utf8(const char *charset, const void *data, size_t len,
 }
 
 /* Headers. */
+/* RFC 5322 unfolding: the line breaks go, the blanks after them stay. */
 static char *text_unfold(const char *value)
 {
-    char *s = xstrdup(value), *p;
+    char *s = xstrdup(value), *p, *o;
 
-    for (p = s; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            *p = ' ';
+    for (p = o = s; *p; p++)
+        if (*p != '\r' && *p != '\n')
+            *o++ = *p;
+    *o = '\0';
     return s;
 }
 
@@ -179,7 +181,9 @@ char *text_header(const char *value)
         return xstrdup("");
     r = text_utf8("utf-8", d, strlen(d), &n, NULL);
     g_free(d);
-    return str_trim(r);
+    u = xstrdup_trim(r);
+    free(r);
+    return u;
 }
 
 static void text_addr_push(struct text_addr **v, size_t *n, const char *name,
@@ -340,7 +344,7 @@ static void html_children(struct html_walk *w, const xmlNode *n, int depth)
 static void html_anchor(struct html_walk *w, const xmlNode *n, int depth)
 {
     size_t start = w->out->len;
-    char *text;
+    char *text, *raw;
 
     if (w->in_anchor) { /* nested anchors: the outer one takes the text */
         html_children(w, n, depth);
@@ -349,9 +353,10 @@ static void html_anchor(struct html_walk *w, const xmlNode *n, int depth)
     w->in_anchor = 1;
     html_children(w, n, depth);
     w->in_anchor = 0;
-    text =
+    raw =
         xstrndup(w->out->data ? w->out->data + start : "", w->out->len - start);
-    str_trim(text);
+    text = xstrdup_trim(raw);
+    free(raw);
     if (strlen(text) > TEXT_ANCHOR_MAX)
         text[text_utf8_cut(text, TEXT_ANCHOR_MAX)] = '\0';
     html_link(w, n, "href", TEXT_LINK_HREF, text);

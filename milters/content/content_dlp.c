@@ -384,7 +384,7 @@ static void dlp_act(struct content_scan *s, enum dlp_kind k, size_t n)
     char detail[64], count[24], key[48];
     struct reply_arg args[2];
 
-    snprintf(detail, sizeof(detail), "%zu found", n);
+    snprintf(detail, sizeof(detail), "count=%zu", n);
     switch (s->conf->dlp_action) {
     case DLP_TAG:
         result_add(s->x->res, dlp_symbol(k), s->conf->dlp_score, detail);

@@ -369,7 +369,7 @@ static void misp_found(struct content_scan *s, const struct misp_hit *h,
     if (misp_seen(s, h))
         return;
     score = h->to_ids ? st->misp_score[t] : s->conf->misp_score_noids;
-    snprintf(detail, sizeof(detail), "event %s: %s",
+    snprintf(detail, sizeof(detail), "event=%s:%s",
              *h->event_id ? h->event_id : h->event_uuid, h->info);
     result_add(s->x->res, misp_symbol(h->kind), score, detail);
     log_info(s->m->qid,

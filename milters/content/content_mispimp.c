@@ -186,7 +186,7 @@ static char *imp_norm_hex(const char *v, size_t want)
 
 static char *imp_norm(enum misp_kind k, const char *raw)
 {
-    char *v = str_trim(xstrdup(raw)), *r = NULL;
+    char *v = xstrdup_trim(raw), *r = NULL;
 
     switch (k) {
     case MISP_IP:
@@ -461,7 +461,8 @@ static size_t imp_csv_fields(const char *line, char **f, size_t max)
             for (; *p && *p != ','; p++)
                 strbuf_append(&b, p, 1);
         }
-        f[n++] = str_trim(b.data ? strbuf_detach(&b) : xstrdup(""));
+        f[n++] = xstrdup_trim(b.data ? b.data : "");
+        strbuf_free(&b);
         if (*p != ',')
             break;
         p++;

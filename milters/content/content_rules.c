@@ -350,6 +350,9 @@ static void rules_bad(struct rule *ru, enum rule_skip why, const char *what,
     else
         log_debug(NULL, "content: %s:%d: %s skipped: %s", ru->file, ru->line,
                   ru->name, what);
+    if (getenv("SLUICE_RULES_DEBUG"))
+        fprintf(stderr, "%s:%d: %s skipped: %s\n", ru->file, ru->line, ru->name,
+                what);
     ru->skip = why;
 }
 

@@ -134,7 +134,7 @@ static double sa_if_or(struct sa_if *s, int depth);
 static double sa_if_call(struct sa_if *s, const char *fn, size_t fnlen)
 {
     const char *close;
-    char *arg;
+    char *arg, *tmp;
     double v;
 
     s->p++; /* ( */
@@ -142,8 +142,9 @@ static double sa_if_call(struct sa_if *s, const char *fn, size_t fnlen)
         s->error = 1;
         return 0;
     }
-    arg = xstrndup(s->p, (size_t)(close - s->p));
-    str_trim(arg);
+    tmp = xstrndup(s->p, (size_t)(close - s->p));
+    arg = xstrdup_trim(tmp);
+    free(tmp);
     s->p = close + 1;
     if (fnlen == 6 && strncmp(fn, "plugin", 6) == 0)
         v = sa_in(sa_plugins, arg);
@@ -157,6 +158,7 @@ static double sa_if_prim(struct sa_if *s, int depth)
 {
     const char *w;
     char *end;
+    size_t wl;
     double v;
 
     sa_if_blank(s);
@@ -177,12 +179,13 @@ static double sa_if_prim(struct sa_if *s, int depth)
     }
     for (w = s->p; isalnum((unsigned char)*s->p) || *s->p == '_'; s->p++)
         ;
+    wl = (size_t)(s->p - w);
     sa_if_blank(s);
     if (*s->p == '(')
-        return sa_if_call(s, w, (size_t)(s->p - w));
-    if (s->p - w == 7 && strncmp(w, "version", 7) == 0)
+        return sa_if_call(s, w, wl);
+    if (wl == 7 && strncmp(w, "version", 7) == 0)
         return s->version;
-    if (s->p - w == 12 && strncmp(w, "perl_version", 12) == 0)
+    if (wl == 12 && strncmp(w, "perl_version", 12) == 0)
         return 5.036;
     s->error = 1;
     return 0;
@@ -292,6 +295,7 @@ int sa_regex_split(const char *s, char **pattern_r, unsigned *opts_r,
     const char *p = s, *start;
     char open, close;
     unsigned opts = 0;
+    int depth = 0;
 
     while (isspace((unsigned char)*p))
         p++;
@@ -302,9 +306,15 @@ int sa_regex_split(const char *s, char **pattern_r, unsigned *opts_r,
         return -1;
     open = *p++;
     close = sa_closing(open);
-    for (start = p; *p && *p != close; p++)
+    /* bracketing delimiters nest, as in Perl: m{x{2}} */
+    for (start = p; *p && (*p != close || depth > 0); p++) {
         if (*p == '\\' && p[1] != '\0')
             p++;
+        else if (open != close && *p == open)
+            depth++;
+        else if (open != close && *p == close)
+            depth--;
+    }
     if (*p != close)
         return -1;
     *pattern_r = xstrndup(start, (size_t)(p - start));
@@ -397,9 +407,9 @@ static void sa_skip(struct sa_file *f, const char *name, enum rule_skip why)
 {
     struct rule *ru = rules_get(f->r, name, 1);
 
-    if (why == SKIP_BLOCK && ru->defined)
+    if (!sa_active(f) && ru->defined)
         return; /* loaded from a true branch */
-    if (why != SKIP_BLOCK) {
+    if (sa_active(f)) {
         ru = sa_define(f, name, CT_BODY);
         ru->defined = 0;
     }
@@ -496,9 +506,11 @@ static void sa_header(struct sa_file *f, const char *name, char *rest)
     if (strncmp(after, "[if-unset:", 10) == 0) {
         const char *end = strrchr(after, ']');
 
-        ru->if_unset = xstrndup(after + 10, end ? (size_t)(end - after - 10)
-                                                : strlen(after + 10));
-        str_trim(ru->if_unset);
+        char *u = xstrndup(after + 10, end ? (size_t)(end - after - 10)
+                                           : strlen(after + 10));
+
+        ru->if_unset = xstrdup_trim(u);
+        free(u);
     }
 }
 
@@ -691,7 +703,10 @@ static void sa_directive(struct sa_file *f, char *kw, char *rest)
             return;
         }
         if (!sa_active(f))
-            sa_skip(f, name, SKIP_BLOCK);
+            sa_skip(f, name,
+                    sa_is_plugin_kw(kw)              ? SKIP_PLUGIN
+                    : strncmp(rest, "eval:", 5) == 0 ? SKIP_EVAL
+                                                     : SKIP_BLOCK);
         else if (sa_is_plugin_kw(kw))
             sa_skip(f, name, SKIP_PLUGIN);
         else if (t == CT_HEADER)

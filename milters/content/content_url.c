@@ -62,7 +62,7 @@ int content_url_phishing(const char *anchor, const struct url *u)
 
     if (anchor == NULL || *anchor == '\0' || u->is_ip)
         return 0;
-    t = str_trim(xstrdup(anchor));
+    t = xstrdup_trim(anchor);
     /* the anchor is one word that names a host or a URL */
     if (strpbrk(t, " \t\r\n") != NULL || strlen(t) > 512) {
         free(t);

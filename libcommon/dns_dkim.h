@@ -6,10 +6,16 @@
  *	(dkim_dns_set_query_service/start/cancel/waitreply, and no
  *	resolver of its own: dkim_dns_set_init/close NULL) so that every
  *	key lookup of libopendkim goes through d, bounded by the calling
- *	thread's budget (dns_thread_budget_set()).  A lookup that times out
- *	or fails gives libopendkim DKIM_DNS_EXPIRED or an error, which it
- *	reports as "key retrieval failed" (DKIM_SIGERROR_KEYFAIL): a
- *	temperror, never a fail.  Returns 0, or -1 with *error_r (static).
+ *	thread's budget (dns_thread_budget_set()) and by libopendkim's own
+ *	timeout (DKIM_OPTS_TIMEOUT), whichever ends first.  A lookup that
+ *	times out or runs out of budget gives libopendkim DKIM_DNS_EXPIRED
+ *	("query timed out"), any other failure DKIM_DNS_ERROR: both are
+ *	"key retrieval failed" (DKIM_SIGERROR_KEYFAIL), a temperror, never
+ *	a fail.  NXDOMAIN and an empty answer reach libopendkim as they
+ *	are ("no key", permanent); so does a selector or domain that
+ *	cannot be put in a query (an NXDOMAIN reply made here), so that a
+ *	forged signature cannot turn a fail into a temperror.  Returns 0,
+ *	or -1 with *error_r (static).
  *
  * OWNERSHIP
  *	d must outlive lib.

@@ -19,25 +19,36 @@
  *	"[" ";"-separated numbers and "lo..hi" ranges "]"; an entry without
  *	a filter matches any A answer, as in postscreen (127.255.255.254
  *	and 127.255.255.255, the "query refused/blocked" answers of
- *	Spamhaus and others, never match: they are logged and count as a
- *	tempfail of that zone); weight defaults to 1 and may be negative (allow lists).  The same zone may
- *	appear with several filters and weights: each entry that matches
- *	adds its weight once.
+ *	Spamhaus and others, never match: they are logged (log_warn) and
+ *	count as a tempfail of that zone); weight defaults to 1 and may be
+ *	negative (allow lists); unlike postscreen's it may have decimals
+ *	("*0.5"), from -1000 to 1000.  The same zone may appear with
+ *	several filters and weights: it is asked once, and each entry that
+ *	matches adds its weight once.
  *
  *	dnsxl_query_ip() queries every zone for an IPv4 (reversed octets)
  *	or IPv6 (nibbles) client at once and waits once: the time is about
- *	that of the slowest zone.  dnsxl_query_names() does the same for
+ *	that of the slowest zone.  An IPv4-mapped IPv6 client
+ *	(::ffff:192.0.2.1) is looked up as IPv4; a string that is not an
+ *	address asks nothing.  dnsxl_query_names() does the same for
  *	domain-based lists (URI lists: "example.com.dbl.test"), every name
- *	in every zone in one batch.
+ *	in every zone in one batch (names lower-cased, a trailing dot
+ *	dropped, the same name asked once, names that cannot be domain
+ *	names skipped).
  *
  *	struct dnsxl_result: score (the sum of the weights of the matching
- *	entries); hits (one per matching entry: zone, the name queried,
- *	the answer address, weight, and the list's TXT when with_txt);
- *	ntempfail and tempfail_zone (the first zone whose lookup failed):
- *	a zone that could not be asked is never "not listed" silently.
+ *	entries; an entry counts once however many names it lists); hits
+ *	(one per matching entry and name: zone, the name queried, the
+ *	answer address, weight, and when with_txt the list's TXT records
+ *	joined by "; ", bytes that are not printable ASCII as "?", at most
+ *	512 bytes; the TXT lookups are a second round, for the matching
+ *	names only, so a clean client costs one round); ntempfail (the
+ *	lookups that failed) and tempfail_zone (the first zone, in list
+ *	order, whose lookup failed): a zone that could not be asked is
+ *	never "not listed" silently.
  *
- *	dnsxl_parse() returns 0, or -1 with *error_r (a message naming the
- *	bad entry, caller frees).
+ *	dnsxl_parse() returns 0, or -1 with *error_r (DNS list entry
+ *	"ENTRY": what is wrong; caller frees).
  *
  * OWNERSHIP
  *	struct dnsxl is read-only after parsing and safe across threads;

@@ -402,7 +402,6 @@ static int set_app(const char *progname, const struct module *const *mods,
     milter_app.allinone = allinone;
     for (size_t i = 0; i < nmods; i++) {
         milter_app.events |= mods[i]->events;
-        milter_app.needs |= mods[i]->needs;
         reply_register(mods[i]->replies);
     }
     milter_app.events |= milter_answer_events();

@@ -44,7 +44,6 @@ struct milter_app {
     size_t nmods;
     int allinone;
     unsigned events;       /* union of the modules' MOD_EV_* and stages */
-    unsigned needs;        /* union of the modules' MOD_NEED_* */
 };
 
 extern struct milter_app milter_app;

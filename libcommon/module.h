@@ -177,7 +177,6 @@ struct sl_env {
     struct dns *dns;             /* NULL unless a module needs DNS */
     struct spf *spf;             /* with dns */
     struct store *store;         /* NULL unless a module needs the store */
-    const char *store_error;     /* why store is NULL when it was needed */
 };
 
 /* The SMTP connection, from the MTA's macros (sluice(7)). */
@@ -277,6 +276,9 @@ struct module {
     unsigned events;       /* MOD_EV_* it needs (its callbacks' stages
                               are added by the glue) */
     unsigned needs;        /* MOD_NEED_* */
+    /* The services this configuration needs (e.g. the store only when
+     * a feature that keeps state is on); NULL: .needs. */
+    unsigned (*needs_of)(const void *state);
     int (*setup)(const struct cfg *cfg, void **state_r,
                  struct cfg_errors *errs);
     int (*start)(void *state, const struct sl_env *env, const char **error_r);

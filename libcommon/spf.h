@@ -15,28 +15,48 @@
  *	the grey milter's SPF-domain mode both call it.  libspf2 runs with
  *	a DNS layer of our own (a custom SPF_dns_server_t) whose lookups go
  *	through dns.h with the budget given to spf_check(); nothing reads
- *	/etc/resolv.conf.
+ *	/etc/resolv.conf.  The layer asks for TXT only: libspf2 1.2.10
+ *	first asks for the SPF RR type (99), which RFC 7208 3.1 retired,
+ *	and the layer answers that "no data" without a query.
  *
  *	spf_check() evaluates one identity: SPF_ID_MAILFROM checks the
- *	envelope sender (for the null sender, postmaster@helo, as RFC 7208
- *	2.4 says), SPF_ID_HELO the HELO name.  The result is one of the
- *	seven of RFC 7208 2.6.  Library traps handled here (TESTBED 4):
- *	a TXT lookup that timed out comes back from libspf2 1.2.10 as
- *	"(invalid)" with SPF_E_DNS_ERROR: that is temperror; a client in
- *	127.0.0.0/8 or ::1 always passes ("localhost is always allowed",
- *	libspf2's own rule).
+ *	envelope sender (for the null sender, "" or "<>", postmaster@helo,
+ *	as RFC 7208 2.4 says), SPF_ID_HELO the HELO name.  The result is
+ *	one of the seven of RFC 7208 2.6.  A domain that is not a
+ *	multi-label domain name (or is malformed, or an address literal
+ *	such as "[192.0.2.1]") is "none" without a lookup (RFC 7208 4.3).
+ *	An IPv4-mapped client (::ffff:192.0.2.1) is checked as IPv4; a
+ *	client_ip that is not an address is temperror.  Library traps
+ *	handled here (TESTBED 4, and the openspf suite,
+ *	t/unit/spf_suite.sh): libspf2 1.2.10 gives no result ("(invalid)")
+ *	when the record's own lookup failed (SPF_E_DNS_ERROR): that is
+ *	temperror; and when the record did not compile: permerror; a
+ *	macro-expanded name over 253 bytes loses labels on the left
+ *	(RFC 7208 7.3) before it is asked; the spaces of an explanation
+ *	TXT record reach libspf2 as "%_", which its macro parser keeps (it
+ *	mangles a plain space).  A client in 127.0.0.0/8 or ::1 always
+ *	passes ("localhost is always allowed", libspf2's own rule).  The
+ *	syntax checks and limits libspf2 1.2.10 does not make are listed
+ *	in t/data/spf/suite-todo.txt.
  *
  *	struct spf_out gives: result; domain, the domain whose policy was
  *	evaluated (the sender's domain, or the HELO name); explanation (a
- *	fail's explanation text, or NULL); comment (libspf2's
- *	human-readable comment, or NULL); received_spf, the value of an
- *	RFC 7208 9.1 Received-SPF header naming the identity checked
- *	("pass (mx.example.org: domain of ... designates ...)
- *	client-ip=...; envelope-from=...; helo=...; identity=mailfrom;")
- *	without the header name.
+ *	fail's explanation: the domain's exp= text, macros expanded, or
+ *	ours, "192.0.2.1 is not one of example.org's designated mail
+ *	servers."; NULL for other results); comment (libspf2's
+ *	human-readable comment, or ours when libspf2 gave none); received_spf,
+ *	the value of an RFC 7208 9.1 Received-SPF header naming the
+ *	identity checked, without the header name:
+ *	    pass (mx.example.org: domain of example.net designates
+ *	    192.0.2.10 as permitted sender) client-ip=192.0.2.10;
+ *	    envelope-from="alice@example.net"; helo=mail.example.net;
+ *	    receiver=mx.example.org; identity=mailfrom;
+ *	(one line; values that are not dot-atoms quoted, bytes that cannot
+ *	be in a header as "?", no parentheses inside the comment).
  *
- *	spf_new() returns 0, or -1 with *error_r (static).  A struct spf is
- *	safe to use from many threads at once.
+ *	spf_new() returns 0, or -1 with *error_r (static); it also routes
+ *	libspf2's messages (process-wide) to log.h.  A struct spf is safe
+ *	to use from many threads at once.
  *
  * OWNERSHIP
  *	struct spf_out holds copies; spf_out_free() frees them.

@@ -98,6 +98,14 @@ t_ok "on_error at end of message: not delivered" not e2e_in_sink lab eomfail
 t_ok "on_error at end of message: logged with its reason" \
     grep -q "testmod: check could not run: test failure at end of message (on_error=tempfail)" "$D/log/sluice.log"
 
+# The macros the milters ask for themselves (smfi_setsymlist; the lab's
+# main.cf sets no milter_*_macros): {j}, the client port, {auth_authen}.
+e2e_msg macros "Macros" "Who is asking?"
+e2e_send lab macros --xclient-addr 203.0.113.9 --xclient-login alice@rcpt.test
+t_like "$(e2e_verdict lab macros)" \
+    'TEST_CONN\(0\.00\)\[j=mx\.lab\.test\.example/port=set/auth=alice@rcpt\.test/tls=-\]' \
+    "the MTA gave {j}, the client port and {auth_authen} without milter_*_macros"
+
 # Refusals at connect (Postfix answers a milter's connect-time reject
 # with its own 554 "not accepting connections") and at MAIL FROM.
 e2e_msg conn "Refused" "From a refused client."

@@ -8,6 +8,7 @@
 #   -- enforce: yes|no              ([section] enforce, default yes)
 #   -- conf: extra lines            (appended to [section]; repeatable)
 #   -- common: extra lines          (appended to [common]; repeatable)
+# In conf and common lines, @DIR@ is the scenario's private directory.
 # The milter runs in the foreground (-f) on its own unix socket in a
 # private directory.  At the end it is stopped with SIGTERM (the socket is
 # poked so that libmilter's listener notices at once) so that the
@@ -45,10 +46,10 @@ chmod 600 "$dir/secret"
     echo "secret_file = $dir/secret"
     echo "log_file = $dir/milter.log"
     echo "score_reject = 15"
-    sed -n 's/^-- common: *//p' "$script"
+    sed -n 's/^-- common: *//p' "$script" | sed "s|@DIR@|$dir|g"
     echo "[${section:-attach}]"
     echo "enforce = ${enforce:-yes}"
-    sed -n 's/^-- conf: *//p' "$script"
+    sed -n 's/^-- conf: *//p' "$script" | sed "s|@DIR@|$dir|g"
 } > "$dir/sluice.conf"
 sock=$dir/milter.sock
 ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$dir/san" \
@@ -63,7 +64,8 @@ done
 [ -S "$sock" ] || fail "$milter did not start: $(head -c 300 "$dir/stderr")"
 miltertest -D SOCK="unix:$sock" -D LIB="$top_srcdir/t/milter/lib.lua" \
     -D SECRET="$dir/secret" -D LOG="$dir/milter.log" \
-    -D CONF="$dir/sluice.conf" -D PID="$pid" -s "$script" > "$dir/tap"
+    -D CONF="$dir/sluice.conf" -D PID="$pid" -D DIR="$dir" \
+    -s "$script" > "$dir/tap"
 rc=$?
 # Stop: SIGTERM, then wake libmilter's listener so that it exits now.
 kill -TERM "$pid" 2>/dev/null

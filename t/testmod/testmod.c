@@ -16,9 +16,14 @@
  *            "X-Testmod-Score: N"; TEST_STATE (0) with detail
  *            "msg<K>-rcpts<N>" where K counts the messages of this
  *            connection and N the recipients this message's state saw;
- *            a header "X-Testmod-Fail: yes" fails (on_error at EOM).
+ *            a header "X-Testmod-Fail: yes" fails (on_error at EOM);
+ *            TEST_CONN (0) names macros the MTA gave: {j}, whether a
+ *            client port is known, {auth_authen}, {tls_version}.
  *            TEST_STATE_LEAK (100) when the per-message state is not the
  *            one made for this message's sender: state carried over.
+ *            With [testmod] store_counter = yes it counts the messages of
+ *            each sender in the store (TEST_STORE (0) with the count as
+ *            detail); a store that fails is the on_error path.
  * With attach loaded beside it, the chained and the all-in-one
  * deployments must agree on sums, forced actions and header trust.  Its
  * section [testmod] has only the keys every module has; only the test
@@ -29,10 +34,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store.h"
 #include "testmod.h"
 
 struct testmod_conf {
     struct mod_conf mc;
+    int store_counter;
 };
 
 struct tm_conn {
@@ -47,6 +54,9 @@ struct tm_msg {
 
 static const struct cfg_key testmod_keys[] = {
     MOD_CONF_KEYS(struct testmod_conf, "testmod"),
+    {"store_counter", CFG_BOOL, "no", 0, 0,
+     offsetof(struct testmod_conf, store_counter), NULL,
+     "Count each sender's messages in the store (TEST_STORE)."},
     {NULL},
 };
 
@@ -77,6 +87,20 @@ static const struct reply_template testmod_replies[] = {
       "Hylätty testisäännön perusteella."}},
     {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
+
+static int testmod_setup(const struct cfg *cfg, void **state_r,
+                         struct cfg_errors *errs)
+{
+    *state_r = (void *)cfg_section(cfg, "testmod");
+    return 0;
+}
+
+static unsigned testmod_needs(const void *state)
+{
+    const struct testmod_conf *c = state;
+
+    return c && c->store_counter ? MOD_NEED_STORE : 0;
+}
 
 static enum mod_rc testmod_fail(struct mod_ctx *x, const char *why)
 {
@@ -166,6 +190,20 @@ static enum mod_rc testmod_rcpt(struct mod_ctx *x)
     return MOD_CONTINUE;
 }
 
+/* What the MTA told us about the connection (the macros the glue asks
+ * for): TEST_CONN with detail "j=NAME/port=SET/auth=USER/tls=VERSION". */
+static void testmod_macros(struct mod_ctx *x)
+{
+    const struct sl_conn *c = x->conn;
+    char d[256];
+
+    snprintf(d, sizeof(d), "j=%s/port=%s/auth=%s/tls=%s",
+             c->mta_name ? c->mta_name : "-", c->client_port > 0 ? "set" : "-",
+             x->msg->auth_user ? x->msg->auth_user : "-",
+             c->tls_version ? c->tls_version : "-");
+    result_add(x->res, "TEST_CONN", 0, d);
+}
+
 static enum mod_rc testmod_eom(struct mod_ctx *x)
 {
     const struct sl_header *h = sl_msg_header(x->msg, "X-Testmod-Score", 1);
@@ -182,8 +220,20 @@ static enum mod_rc testmod_eom(struct mod_ctx *x)
     snprintf(detail, sizeof(detail), "msg%d-rcpts%d", c ? c->nmsgs : 0,
              m ? m->nrcpts : -1);
     result_add(x->res, "TEST_STATE", 0, detail);
+    testmod_macros(x);
     if (f != NULL && strcasecmp(f->value, "yes") == 0)
         return testmod_fail(x, "test failure at end of message");
+    if (testmod_needs(x->state) & MOD_NEED_STORE) {
+        char key[600], count[32];
+        const char *err;
+        long long n;
+
+        snprintf(key, sizeof(key), "testmod/%s", x->msg->from);
+        if (store_incr(x->env->store, key, 1, 3600, &n, &err) != STORE_OK)
+            return testmod_fail(x, err);
+        snprintf(count, sizeof(count), "%lld", n);
+        result_add(x->res, "TEST_STORE", 0, count);
+    }
     return MOD_CONTINUE;
 }
 
@@ -192,6 +242,8 @@ const struct module testmod_module = {
     .section = &testmod_section,
     .replies = testmod_replies,
     .events = MOD_EV_HEADER | MOD_EV_EOM,
+    .needs_of = testmod_needs,
+    .setup = testmod_setup,
     .conn_free = testmod_conn_free,
     .msg_free = testmod_msg_free,
     .connect = testmod_connect,

@@ -360,6 +360,7 @@ enum mod_rc content_url_check(struct content_scan *s);
 int content_url_setup(struct content_state *st, const struct cfg *cfg,
                       struct cfg_errors *errs);
 void content_url_teardown(struct content_state *st);
+unsigned content_url_needs(const struct content_state *st); /* MOD_NEED_* */
 enum mod_rc content_uribl_check(struct content_scan *s);
 /* The phishing test of one link: the anchor shows a host whose
  * registrable domain is not the link's; 1 phishing. */

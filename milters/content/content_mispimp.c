@@ -575,11 +575,16 @@ static int imp_csv_header(struct imp_csv *c, const char *line)
 {
     size_t i, known = 0, typed = 0, values = 0;
 
+    char *copy = xstrdup(line), *save = NULL, *w;
+
+    for (w = strtok_r(copy, " \t\r,;|\"", &save); w != NULL;
+         w = strtok_r(NULL, " \t\r,;|\"", &save))
+        values += imp_guess(w) >= 0;
+    free(copy);
     c->nhdr = imp_csv_fields(line, c->hdr, 32);
     for (i = 0; i < c->nhdr; i++) {
         known += imp_is_field(c->hdr[i]);
         typed += imp_is_type(c->hdr[i]);
-        values += imp_guess(c->hdr[i]) >= 0;
     }
     if (values > 0 && known == 0 && typed == 0)
         return 0;

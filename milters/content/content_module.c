@@ -203,6 +203,11 @@ static int content_start(void *state, const struct sl_env *env,
     return 0;
 }
 
+static unsigned content_needs(const void *state)
+{
+    return content_url_needs(state);
+}
+
 static void content_teardown(void *state)
 {
     struct content_state *st = state;
@@ -286,6 +291,7 @@ const struct module content_module = {
     .section = &content_section,
     .replies = content_replies,
     .events = MOD_EV_HEADER | MOD_EV_BODY | MOD_EV_EOM,
+    .needs_of = content_needs,
     .setup = content_setup,
     .start = content_start,
     .teardown = content_teardown,

@@ -112,6 +112,13 @@ void cmsg_unload(struct cfg *c, void *state)
         cfg_release(c);
 }
 
+void cmsg_env_dns(void *state, struct dns *d)
+{
+    for (size_t i = 0; i < MAX_LOADED; i++)
+        if (loaded[i].state == state)
+            loaded[i].env.dns = d;
+}
+
 static const struct sl_env *cmsg_env_of(void *state)
 {
     for (size_t i = 0; i < MAX_LOADED; i++)

@@ -51,6 +51,8 @@ struct crun {
 struct cfg *cmsg_load(const char *text, void **state_r,
                       struct cfg_errors *errs_r);
 void cmsg_unload(struct cfg *c, void *state);
+/* Give the env of state a resolver (the caller's; NULL to take it back). */
+void cmsg_env_dns(void *state, struct dns *d);
 void cmsg_run(void *state, const char *raw, const struct cenv *e,
               struct crun *r);
 void cmsg_run_free(struct crun *r);

@@ -6,9 +6,11 @@
 #include <stddef.h>
 
 #include "attach.h"
+#include "content.h"
 #include "module.h"
 
 const struct module *const ctl_modules[] = {
+    &content_module,
     &attach_module,
 };
 const size_t ctl_nmodules = sizeof(ctl_modules) / sizeof(ctl_modules[0]);

@@ -48,6 +48,10 @@ static const struct {
     {"common",
      "Settings every Sluice program shares: the secret that signs the "
      "X-Sluice-Result headers, logging, and the verdict of the enforcer."},
+    {"content",
+     "sluice-content(8): DLP on outbound mail, rules (SpamAssassin's "
+     "syntax), URLs, MISP indicators, clamd and YARA.  It runs before "
+     "sluice-attach in the chain."},
     {"attach",
      "sluice-attach(8): banned files, disguised programs, archives, "
      "macros, limits.  Every rule has an action key: reject (550, naming "

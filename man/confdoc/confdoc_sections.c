@@ -7,9 +7,11 @@
 
 #include "attach.h"
 #include "common.h"
+#include "content.h"
 
 const struct cfg_section *const confdoc_sections[] = {
     &common_section,
+    &content_section,
     &attach_section,
 };
 

@@ -6,11 +6,13 @@
  * chained milters (see sluice-milter(8)).
  */
 #include "attach.h"
+#include "content.h"
 #include "milter.h"
 
 int main(int argc, char **argv)
 {
-    static const struct module *const mods[] = {&attach_module};
+    static const struct module *const mods[] = {&content_module,
+                                                &attach_module};
 
     return milter_main_all(argc, argv, "sluice-milter", mods,
                        sizeof(mods) / sizeof(mods[0]));

@@ -328,6 +328,8 @@ static void dlp_count(struct dlp_found *f, struct dlp_count *c)
 {
     size_t i;
 
+    if (f->n == 0)
+        return;
     qsort(f->v, f->n, sizeof(*f->v), dlp_hit_cmp);
     for (i = 0; i < f->n; i++) {
         if (i > 0 && f->v[i].kind == f->v[i - 1].kind &&

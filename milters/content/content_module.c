@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "content.h"
@@ -128,10 +129,15 @@ static int content_setup_sets(struct content_state *st, const struct cfg *cfg,
         rules_load(&c->rules, &c->sa_rules, &ro, cfg_path(cfg), &st->rules,
                    errs) < 0)
         bad = 1;
-    if (c->misp_indicators != NULL &&
-        misp_set_load(c->misp_indicators, &st->misp, &error) < 0) {
-        cfg_errors_add(errs, "%s: [content] misp_indicators: %s", cfg_path(cfg),
-                       error);
+    if (c->misp_indicators != NULL && access(c->misp_indicators, F_OK) != 0)
+        log_warn(NULL,
+                 "content: misp_indicators %s does not exist (yet): no "
+                 "indicators until sluicectl misp import writes it",
+                 c->misp_indicators);
+    else if (c->misp_indicators != NULL &&
+             misp_set_load(c->misp_indicators, &st->misp, &error) < 0) {
+        cfg_errors_add(errs, "%s: [content] misp_indicators: %s",
+                       cfg_path(cfg), error);
         bad = 1;
     }
     if (c->yara_rules.n > 0 &&

@@ -863,7 +863,8 @@ static int sa_read_dir(struct rules *r, const char *dir, int sa,
         names[n++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), sa_cmp);
+    if (n > 0)
+        qsort(names, n, sizeof(*names), sa_cmp);
     for (i = 0; i < n; i++) {
         p = xasprintf("%s/%s", dir, names[i]);
         rc |= sa_read_file(r, p, sa, 0, errs);

@@ -172,7 +172,8 @@ static int yara_dir(struct content_yara *y, YR_COMPILER *c, const char *dir,
             names[n++] = xstrdup(de->d_name);
         }
     closedir(d);
-    qsort(names, n, sizeof(*names), yara_cmp);
+    if (n > 0)
+        qsort(names, n, sizeof(*names), yara_cmp);
     for (i = 0; i < n; i++) {
         p = xasprintf("%s/%s", dir, names[i]);
         if (rc == 0)

@@ -17,6 +17,9 @@
 #	is set (even empty), else from lab_policy_<section> when defined.
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
+#	A lab with sluice-content has its own clamd (t/lib/clamd.sh) in
+#	D/clamd, started before the milters by lab_clamd_start and stopped
+#	after them by lab_clamd_stop.
 
 # The lab's default policy of sluice-attach: reject what is dangerous.
 lab_policy_attach() {
@@ -27,6 +30,39 @@ archive_action = reject
 encrypted_action = reject
 macro_action = reject
 EOF
+}
+
+# The lab's policy of sluice-content (D: the lab directory): DLP tags
+# outbound mail (every lab client is inside: 127.0.0.1 is in the default
+# internal_networks), SpamAssassin's rules score (GTUBE scores 1000, over
+# score_reject), clamd scans with the tiny test database.
+lab_policy_content() {
+    cat <<EOF
+dlp_action = tag
+sa_rules = /usr/share/spamassassin
+clamd_socket = unix:$1/clamd/clamd.sock
+clamd_timeout = 10s
+EOF
+}
+
+# lab_clamd_start D / lab_clamd_stop D: the lab's clamd in D/clamd.
+lab_clamd_start() {
+    local src=${SRC:-${top_srcdir:-.}}
+    . "$src/t/lib/clamd.sh"
+    clamd_start "$1/clamd"
+}
+
+lab_clamd_stop() {
+    local src=${SRC:-${top_srcdir:-.}}
+    [ -f "$1/clamd/clamd.pid" ] || return 0
+    . "$src/t/lib/clamd.sh"
+    clamd_stop "$1/clamd"
+}
+
+lab_clamd_pid() {
+    local p
+    p=$(tr -d ' \n' 2>/dev/null <"$1/clamd/clamd.pid") || return 1
+    lab_pid_alive "$p" && echo "$p"
 }
 
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
@@ -44,7 +80,7 @@ lab_section() {
     if [ -n "${!var+set}" ]; then
         [ -n "${!var}" ] && printf '%s\n' "${!var}"
     elif declare -F "lab_policy_$name" >/dev/null; then
-        "lab_policy_$name"
+        "lab_policy_$name" "$d"
     fi
 }
 
@@ -71,6 +107,10 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
+        case ${LAB_CONF_common:-} in
+        *local_domains*) ;;
+        *) echo "local_domains = sender.test" ;;
+        esac
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
         for m in $mods; do
             enforce=no

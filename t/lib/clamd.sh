@@ -49,7 +49,7 @@ PY
 }
 
 clamd_db() { # DIR
-    local data=${SLUICE_TESTDATA:-${top_srcdir:-.}/../shared/testdata}
+    local data=${SLUICE_TESTDATA:-${SRC:-${top_srcdir:-.}}/../shared/testdata}
     mkdir -p "$1/db" || return 1
     cat >"$1/db/testbed.hdb" <<'HDB'
 44d88612fea8a8f36de82e1278abb02f:68:Testbed.EICAR.HDB

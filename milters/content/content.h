@@ -43,6 +43,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "maps.h"
@@ -389,6 +390,9 @@ struct misp_hit {
     int threat; /* 1 high .. 4 undefined */
 };
 int misp_set_load(const char *path, struct misp_set **set_r,
+                  const char **error_r);
+/* The same from an open stream (path names it in errors). */
+int misp_set_read(FILE *fp, const char *path, struct misp_set **set_r,
                   const char **error_r);
 void misp_set_free(struct misp_set *s);
 size_t misp_set_count(const struct misp_set *s);

@@ -177,22 +177,33 @@ static const char *misp_line(struct misp_set *s, char *line)
     return NULL;
 }
 
+static __thread char misp_err[256];
+
 int misp_set_load(const char *path, struct misp_set **set_r,
                   const char **error_r)
 {
-    static __thread char err[256];
-    struct misp_set *s;
-    char *line = NULL;
-    size_t cap = 0, n = 0;
-    const char *why = NULL;
-    ssize_t len;
     FILE *fp = fopen(path, "r");
+    int rc;
 
     if (fp == NULL) {
-        snprintf(err, sizeof(err), "%s: cannot open: %m", path);
-        *error_r = err;
+        snprintf(misp_err, sizeof(misp_err), "%s: cannot open: %m", path);
+        *error_r = misp_err;
         return -1;
     }
+    rc = misp_set_read(fp, path, set_r, error_r);
+    fclose(fp);
+    return rc;
+}
+
+int misp_set_read(FILE *fp, const char *path, struct misp_set **set_r,
+                  const char **error_r)
+{
+    char *err = misp_err, *line = NULL;
+    size_t cap = 0, n = 0;
+    const char *why = NULL;
+    struct misp_set *s;
+    ssize_t len;
+
     s = xcalloc(1, sizeof(*s));
     while (why == NULL && (len = getline(&line, &cap, fp)) >= 0) {
         n++;
@@ -203,9 +214,8 @@ int misp_set_load(const char *path, struct misp_set **set_r,
         why = misp_line(s, line);
     }
     free(line);
-    fclose(fp);
     if (why != NULL) {
-        snprintf(err, sizeof(err), "%s: line %zu: %s", path, n, why);
+        snprintf(err, sizeof(misp_err), "%s: line %zu: %s", path, n, why);
         *error_r = err;
         misp_set_free(s);
         return -1;

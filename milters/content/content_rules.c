@@ -489,16 +489,34 @@ static double rules_version(const char *v)
     return a + b / 1000.0 + c / 1000000.0;
 }
 
+struct rules *rules_new(const struct rules_opts *o)
+{
+    struct rules *r = xcalloc(1, sizeof(*r));
+
+    r->sa_version = rules_version(o ? o->sa_version : NULL);
+    r->fuzzy = o ? o->fuzzy : NULL;
+    return r;
+}
+
+int rules_finish(struct rules *r, size_t nerr, struct cfg_errors *errs)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].defined && r->v[i].skip == SKIP_NONE &&
+            r->v[i].pattern != NULL && r->v[i].type != CT_META)
+            rules_compile_one(r, &r->v[i], errs);
+    rules_metas(r, errs);
+    rules_tally(r);
+    return errs->n > nerr ? -1 : 0;
+}
+
 int rules_load(const struct cfg_list *files, const struct cfg_list *sa_files,
                const struct rules_opts *o, const char *base, struct rules **r_r,
                struct cfg_errors *errs)
 {
-    struct rules *r = xcalloc(1, sizeof(*r));
+    struct rules *r = rules_new(o);
     size_t nerr = errs->n, i;
     char *p;
 
-    r->sa_version = rules_version(o ? o->sa_version : NULL);
-    r->fuzzy = o ? o->fuzzy : NULL;
     for (i = 0; sa_files != NULL && i < sa_files->n; i++) {
         p = path_resolve(base, sa_files->v[i]);
         sa_read_path(r, p, 1, errs);
@@ -509,13 +527,7 @@ int rules_load(const struct cfg_list *files, const struct cfg_list *sa_files,
         sa_read_path(r, p, 0, errs);
         free(p);
     }
-    for (i = 0; i < r->n; i++)
-        if (r->v[i].defined && r->v[i].skip == SKIP_NONE &&
-            r->v[i].pattern != NULL && r->v[i].type != CT_META)
-            rules_compile_one(r, &r->v[i], errs);
-    rules_metas(r, errs);
-    rules_tally(r);
-    if (errs->n > nerr) {
+    if (rules_finish(r, nerr, errs) < 0) {
         rules_free(r);
         return -1;
     }

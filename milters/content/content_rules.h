@@ -116,6 +116,13 @@ const char *rules_skip_name(enum rule_skip s);
  * with errs (a file that cannot be read).  sa: count as SpamAssassin's. */
 int sa_read_path(struct rules *r, const char *path, int sa,
                  struct cfg_errors *errs);
+/* The same from memory (name for messages; no include is read). */
+int sa_read_buffer(struct rules *r, const char *text, size_t len,
+                   const char *name, int sa, struct cfg_errors *errs);
+/* content_rules.c: compile what was read (patterns, metas, counts); 0,
+ * or -1 when errs grew (a rule of our files that does not compile). */
+int rules_finish(struct rules *r, size_t nerr_before, struct cfg_errors *errs);
+struct rules *rules_new(const struct rules_opts *o);
 /* Split "/re/flags" (or m{re}flags); 0 with the pattern (caller frees)
  * and PCRE2 options, -1 when malformed.  *rest_r: what follows. */
 int sa_regex_split(const char *s, char **pattern_r, unsigned *opts_r,

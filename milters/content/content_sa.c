@@ -807,11 +807,43 @@ static void sa_add_file(struct rules *r, const char *path)
     r->files[r->nfiles++] = xstrdup(path);
 }
 
+/* The lines of text (NUL terminated, len bytes), read as file name. */
+static void sa_read_text(struct rules *r, char *text, size_t len,
+                         const char *name, int sa, int depth,
+                         struct cfg_errors *errs)
+{
+    struct sa_file f;
+    char *line, *next;
+
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.path = name;
+    f.sa = sa;
+    f.depth = depth;
+    f.errs = errs;
+    for (line = text; line != NULL && line < text + len; line = next) {
+        next = memchr(line, '\n', (size_t)(text + len - line));
+        if (next != NULL)
+            *next++ = '\0';
+        f.line++;
+        sa_line(&f, line);
+    }
+}
+
+int sa_read_buffer(struct rules *r, const char *text, size_t len,
+                   const char *name, int sa, struct cfg_errors *errs)
+{
+    char *copy = xstrndup(text, len);
+
+    sa_read_text(r, copy, strlen(copy), name, sa, SA_MAX_INCLUDE, errs);
+    free(copy);
+    return 0;
+}
+
 static int sa_read_file(struct rules *r, const char *path, int sa, int depth,
                         struct cfg_errors *errs)
 {
-    struct sa_file f;
-    char *text, *line, *next;
+    char *text;
     size_t len;
 
     if ((text = sa_slurp(path, &len)) == NULL) {
@@ -820,19 +852,7 @@ static int sa_read_file(struct rules *r, const char *path, int sa, int depth,
     }
     sa_add_file(r, path);
     r->stats.files++;
-    memset(&f, 0, sizeof(f));
-    f.r = r;
-    f.path = path;
-    f.sa = sa;
-    f.depth = depth;
-    f.errs = errs;
-    for (line = text; line != NULL && line < text + len; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        f.line++;
-        sa_line(&f, line);
-    }
+    sa_read_text(r, text, strlen(text), path, sa, depth, errs);
     free(text);
     return 0;
 }

@@ -93,8 +93,8 @@ static int misp_import_cmd(struct ctl *c, int argc, char **argv)
     n = misp_import_count(im, &events);
     snprintf(nev, sizeof(nev), "%zu", events);
     snprintf(nind, sizeof(nind), "%zu", n);
-    t = ctl_table_new(c, (const char *const[]){"file", "events", "indicators",
-                                                 NULL});
+    t = ctl_table_new(
+        c, (const char *const[]){"file", "events", "indicators", NULL});
     ctl_table_row(t, out, nev, nind);
     ctl_table_print(t);
     misp_import_free(im);
@@ -122,7 +122,7 @@ static int misp_check_cmd(struct ctl *c, int argc, char **argv)
         return CTL_EX_DATAERR;
     }
     t = ctl_table_new(c, (const char *const[]){"value", "kind", "event",
-                                                 "to_ids", "info", NULL});
+                                               "to_ids", "info", NULL});
     for (int i = 1; i < argc; i++) {
         v = str_lower(xstrdup(argv[i]));
         norm = NULL;
@@ -156,7 +156,8 @@ static int misp_sightings_row(struct ctl_table *t, json_t *arr, json_t *o,
     time_t tt = (time_t)when;
     struct tm tm;
 
-    if (!json_is_array(vals) || !json_is_integer(json_object_get(o, "timestamp")))
+    if (!json_is_array(vals) ||
+        !json_is_integer(json_object_get(o, "timestamp")))
         return -1;
     if (when < since)
         return 0;
@@ -173,8 +174,8 @@ static int misp_sightings_row(struct ctl_table *t, json_t *arr, json_t *o,
 
 static int misp_sightings_cmd(struct ctl *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"since", required_argument, NULL, 's'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     const struct content_conf *cc = misp_conf(c);
     const char *path = cc ? cc->misp_sightings : NULL;
     long long since = 0;
@@ -195,14 +196,14 @@ static int misp_sightings_cmd(struct ctl *c, int argc, char **argv)
             return CTL_EX_USAGE;
     }
     if (path == NULL || (fp = fopen(path, "r")) == NULL) {
-        ctl_err("misp", "sightings: %s", path ? "cannot open the file"
-                                               : "no [content] misp_sightings");
+        ctl_err("misp", "sightings: %s",
+                path ? "cannot open the file" : "no [content] misp_sightings");
         json_decref(arr);
         return path ? CTL_EX_NOTFOUND : CTL_EX_USAGE;
     }
     if (arr == NULL)
-        t = ctl_table_new(c, (const char *const[]){"time", "value", "source",
-                                                     NULL});
+        t = ctl_table_new(
+            c, (const char *const[]){"time", "value", "source", NULL});
     while (rc == CTL_EX_OK && fgets(line, sizeof(line), fp) != NULL) {
         n++;
         o = json_loads(line, 0, NULL);

@@ -22,11 +22,14 @@
  *	content_dlp_card.c payment cards (Luhn, IIN ranges) and IBAN
  *	content_rules.c    PCRE2 rules on headers, body, URLs, names; meta
  *	content_sa.c       the SpamAssassin .cf reader (if/ifplugin, tflags)
+ *	content_sa_if.c    its if-expressions and /regex/flags quoting
+ *	content_rules_run.c evaluating the rules on one message
  *	content_meta.c     the meta expression compiler and evaluator
  *	content_url.c      URL checks: URL maps, phishing
  *	content_uribl.c    URI blocklists by DNS (libcommon dnsxl)
  *	content_misp.c     the MISP indicator set: load, match, sightings
- *	content_mispimp.c  MISP feeds and CSV exports to an indicator set
+ *	content_mispimp.c  MISP feeds and event JSON to an indicator set
+ *	content_mispcsv.c  MISP CSV exports, hashes.csv and plain lists
  *	content_av.c       clamd: INSTREAM client and its connection pool
  *	content_yara.c     libyara: rule sets, scans with time limits
  *	content_watch.c    rule files changed on disk: ask for a reload

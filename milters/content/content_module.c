@@ -136,8 +136,8 @@ static int content_setup_sets(struct content_state *st, const struct cfg *cfg,
                  c->misp_indicators);
     else if (c->misp_indicators != NULL &&
              misp_set_load(c->misp_indicators, &st->misp, &error) < 0) {
-        cfg_errors_add(errs, "%s: [content] misp_indicators: %s",
-                       cfg_path(cfg), error);
+        cfg_errors_add(errs, "%s: [content] misp_indicators: %s", cfg_path(cfg),
+                       error);
         bad = 1;
     }
     if (c->yara_rules.n > 0 &&

@@ -127,8 +127,10 @@ struct rules *rules_new(const struct rules_opts *o);
  * and PCRE2 options, -1 when malformed.  *rest_r: what follows. */
 int sa_regex_split(const char *s, char **pattern_r, unsigned *opts_r,
                    const char **rest_r);
-/* Evaluate an if-expression against the declared version and plugins. */
+/* content_sa_if.c: if-expressions and regex quoting (see the file). */
 int sa_if_eval(const char *expr, double version, int *value_r);
+int sa_plugin(const char *name); /* a plugin whose rule types we have */
+int sa_in(const char *const *list, const char *s);
 
 /* content_meta.c */
 /* Compile; 0, or -1 with *error_r (static).  Unknown names: -1 with

@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strbuf_init(&b, 1 << 20);
     content_text_xml(data, size, &b);
     strbuf_free(&b);
-    content_arc_read(&lim, &bytes, "fuzz", data, size, 0, fuzz_member,
-                     &members, &is_arc);
+    content_arc_read(&lim, &bytes, "fuzz", data, size, 0, fuzz_member, &members,
+                     &is_arc);
     free(s);
     return 0;
 }

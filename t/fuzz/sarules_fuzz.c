@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rules_free(r);
     cfg_errors_free(&errs);
     nl = memchr(data, '\n', size);
-    first = xstrndup((const char *)data, nl ? (size_t)(nl - (const char *)data)
-                                            : size);
+    first = xstrndup((const char *)data,
+                     nl ? (size_t)(nl - (const char *)data) : size);
     sa_if_eval(first, 4.000001, &v);
     free(first);
     return 0;

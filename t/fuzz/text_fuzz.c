@@ -26,8 +26,8 @@ static void fuzz_link(const struct text_link *l, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const cs[] = {"utf-8", "iso-8859-1", "windows-1252",
-                                     "koi8-r", "shift_jis", "us-ascii",
+    static const char *const cs[] = {"utf-8",     "iso-8859-1", "windows-1252",
+                                     "koi8-r",    "shift_jis",  "us-ascii",
                                      "x-unknown", NULL};
     struct text_addr *a;
     struct strbuf b;

@@ -198,6 +198,7 @@ struct content_scan {
     double yara_deadline;
     int yara_error; /* 1 a scan failed, 2 out of time: on_error */
     char yara_why[160];
+    void **yara_sc; /* the message's YARA scanners, one per rule set */
     struct yara_match {
         char *rule;
         char *where;
@@ -453,6 +454,7 @@ void content_yara_watch_files(const struct content_yara *y,
                               struct content_watch *w);
 void content_yara_file(struct content_scan *s, const struct content_file *f);
 void content_yara_raw(struct content_scan *s);
+void content_yara_scan_free(struct content_scan *s);
 enum mod_rc content_yara_check(struct content_scan *s);
 
 /* content_watch.c */

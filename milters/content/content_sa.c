@@ -423,7 +423,7 @@ static void sa_include(struct sa_file *f, const char *rest)
 
 static void sa_directive(struct sa_file *f, char *kw, char *rest)
 {
-    enum content_target t;
+    enum content_target t = CT_BODY;
     char *name;
 
     if (sa_is_rule_kw(kw, &t) || sa_is_plugin_kw(kw)) {

@@ -217,5 +217,6 @@ void content_scan_free(struct content_scan *s)
         free(s->ym[i].where);
     }
     free(s->ym);
+    content_yara_scan_free(s);
     memset(s, 0, sizeof(*s));
 }

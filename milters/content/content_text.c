@@ -28,7 +28,8 @@
  *	(poppler_page_get_text()) up to max_pages and while the monotonic
  *	deadline has not passed (*hit_r tells when either stopped it);
  *	poppler's global state is not thread-safe, so PDFs are read one at
- *	a time.  Both return 0, or -1 when the document cannot be read.
+ *	a time, and it is kept alive by a tiny document that stays open
+ *	(poppler would rebuild it for every PDF).  Both return 0, or -1 when the document cannot be read.
  *
  *	content_doc_text() reads one file of the walk when the scan wants
  *	documents: within document_max_bytes per file, document_max_time
@@ -54,6 +55,7 @@
 #define DOC_XML_MAX_DEPTH 256
 
 static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
+static PopplerDocument *pdf_pin; /* keeps poppler's GlobalParams alive */
 
 /* Which files. */
 static int doc_glob_num(const char *name, const char *prefix,
@@ -193,6 +195,24 @@ static int doc_pdf_pages(PopplerDocument *doc, long long max_pages,
     return 0;
 }
 
+/* poppler builds its global parameters (fonts, encodings) with the first
+ * document and drops them with the last one: without a document that
+ * stays, every PDF would pay for them again.  Called with pdf_lock held. */
+static void doc_pdf_pin(void)
+{
+    static const char tiny[] =
+        "%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n"
+        "%%EOF\n";
+    GBytes *b;
+
+    if (pdf_pin != NULL)
+        return;
+    b = g_bytes_new_static(tiny, sizeof(tiny) - 1);
+    pdf_pin = poppler_document_new_from_bytes(b, NULL, NULL);
+    g_bytes_unref(b);
+}
+
 int content_text_pdf(const unsigned char *data, size_t len, long long max_pages,
                      double deadline, struct strbuf *out, int *hit_r)
 {
@@ -203,6 +223,7 @@ int content_text_pdf(const unsigned char *data, size_t len, long long max_pages,
 
     *hit_r = 0;
     pthread_mutex_lock(&pdf_lock);
+    doc_pdf_pin();
     bytes = g_bytes_new_static(data, len);
     doc = poppler_document_new_from_bytes(bytes, NULL, &err);
     if (doc != NULL) {

@@ -22,7 +22,8 @@
  *
  *	content_yara_file() scans one file (content_files.c gives every
  *	MIME part and every archive member, nested) and
- *	content_yara_raw() the raw message.  Each scan has a timeout:
+ *	content_yara_raw() the raw message, with one scanner per rule set
+ *	and message (content_yara_scan_free() frees them).  Each scan has a timeout:
  *	yara_scan_timeout, but never beyond what yara_max_time leaves for
  *	the message (libyara counts whole seconds, so the total is also
  *	checked here after each scan, and no scan starts once it is
@@ -379,6 +380,8 @@ static void yara_scan(struct content_scan *s, const char *name,
     double left;
     int secs, rc;
 
+    if (s->yara_sc == NULL)
+        s->yara_sc = xcalloc(YARA_MAX_SETS, sizeof(YR_SCANNER *));
     if (s->yara_deadline == 0)
         s->yara_deadline = clock_mono() + (double)s->conf->yara_max_time / 1000;
     for (int i = 0; i < y->nsets; i++) {
@@ -390,10 +393,13 @@ static void yara_scan(struct content_scan *s, const char *name,
         secs = (int)ceil(left);
         if (secs > s->conf->yara_scan_timeout)
             secs = (int)s->conf->yara_scan_timeout;
-        if (yr_scanner_create(y->sets[i], &sc) != ERROR_SUCCESS) {
+        /* one scanner per rule set and message, reused for its files */
+        if ((sc = s->yara_sc[i]) == NULL &&
+            yr_scanner_create(y->sets[i], &sc) != ERROR_SUCCESS) {
             yara_fail(s, 0, where);
             return;
         }
+        s->yara_sc[i] = sc;
         yr_scanner_set_callback(sc, yara_cb, &ys);
         yr_scanner_set_timeout(sc, secs);
         yr_scanner_set_flags(sc, SCAN_FLAGS_FAST_MODE);
@@ -401,7 +407,6 @@ static void yara_scan(struct content_scan *s, const char *name,
         yr_scanner_define_string_variable(sc, "filepath", where);
         yr_scanner_define_string_variable(sc, "extension", ext ? ext : "");
         rc = yr_scanner_scan_mem(sc, data, len);
-        yr_scanner_destroy(sc);
         if (rc == ERROR_SCAN_TIMEOUT || clock_mono() > s->yara_deadline)
             yara_fail(s, 1, where);
         else if (rc != ERROR_SUCCESS)
@@ -420,6 +425,17 @@ void content_yara_file(struct content_scan *s, const struct content_file *f)
     where = content_file_label(f);
     yara_scan(s, f->name, where, f->data, f->len);
     free(where);
+}
+
+void content_yara_scan_free(struct content_scan *s)
+{
+    if (s->yara_sc == NULL)
+        return;
+    for (int i = 0; i < YARA_MAX_SETS; i++)
+        if (s->yara_sc[i] != NULL)
+            yr_scanner_destroy(s->yara_sc[i]);
+    free(s->yara_sc);
+    s->yara_sc = NULL;
 }
 
 void content_yara_raw(struct content_scan *s)

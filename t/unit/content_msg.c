@@ -127,46 +127,6 @@ static const struct sl_env *cmsg_env_of(void *state)
     return NULL;
 }
 
-/* The header list from the raw header block (unfolded). */
-static void cmsg_headers(struct sl_msg *m)
-{
-    const char *p = m->raw.data, *end = m->raw.data + m->body_off, *eol, *colon;
-    struct strbuf v;
-
-    while (p < end && *p != '\r' && *p != '\n') {
-        eol = p;
-        strbuf_init(&v, 0);
-        colon = memchr(p, ':', (size_t)(end - p));
-        if (colon == NULL)
-            break;
-        for (eol = colon + 1; eol < end; eol++) {
-            if (*eol == '\n' &&
-                (eol + 1 >= end || (eol[1] != ' ' && eol[1] != '\t')))
-                break;
-        }
-        for (const char *q = colon + 1; q < eol; q++)
-            if (*q != '\r' && *q != '\n')
-                strbuf_append(&v, q, 1);
-        m->hdrs = xrealloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
-        m->hdrs[m->nhdrs].name = xstrndup(p, (size_t)(colon - p));
-        m->hdrs[m->nhdrs].value = xstrdup_trim(v.data ? v.data : "");
-        strbuf_free(&v);
-        m->hdrs[m->nhdrs].index =
-            sl_msg_header_count(m, m->hdrs[m->nhdrs].name) + 1;
-        m->nhdrs++;
-        p = eol + 1;
-    }
-}
-
-static size_t cmsg_body_off(const char *raw)
-{
-    const char *p = strstr(raw, "\r\n\r\n"), *q = strstr(raw, "\n\n");
-
-    if (p != NULL && (q == NULL || p < q))
-        return (size_t)(p - raw) + 4;
-    return q ? (size_t)(q - raw) + 2 : strlen(raw);
-}
-
 void cmsg_run(void *state, const char *raw, const struct cenv *e,
               struct crun *r)
 {
@@ -185,11 +145,7 @@ void cmsg_run(void *state, const char *raw, const struct cenv *e,
     m.rcpts = (char **)(e && e->rcpts ? e->rcpts : def_rcpt);
     m.nrcpts = e && e->rcpts ? e->nrcpts : 1;
     m.auth_user = (char *)(e ? e->auth : NULL);
-    strbuf_init(&m.raw, 0);
-    strbuf_append(&m.raw, raw, strlen(raw));
-    m.body_off = cmsg_body_off(raw);
-    m.size = strlen(raw);
-    cmsg_headers(&m);
+    sl_msg_from_raw(&m, raw, strlen(raw));
     result_init(&r->res, "content", "TESTQID");
     mod_ctx_init(&x, &content_module, state, cmsg_env_of(state), &conn, &m,
                  &r->res, &ed);
@@ -199,13 +155,7 @@ void cmsg_run(void *state, const char *raw, const struct cenv *e,
     r->out = x.out;
     if (x.out.reason == x.out.reason_buf)
         r->out.reason = r->out.reason_buf;
-    mime_tree_free(m.mime);
-    strbuf_free(&m.raw);
-    for (size_t i = 0; i < m.nhdrs; i++) {
-        free(m.hdrs[i].name);
-        free(m.hdrs[i].value);
-    }
-    free(m.hdrs);
+    sl_msg_clear(&m);
     sl_edits_free(&ed);
 }
 

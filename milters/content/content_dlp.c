@@ -9,7 +9,8 @@
  *	dlp_found_free(&f);
  *
  * DESCRIPTION
- *	dlp_scan_text() finds candidates with one PCRE2 pattern per
+ *	dlp_scan_text() reads UTF-8 (text that is not is converted first,
+ *	invalid bytes replaced) and finds candidates with one PCRE2 pattern per
  *	detector (dlp_detectors[]: the shapes numbers are written in, with
  *	word boundaries) and keeps those the detector's validator accepts
  *	(content_dlp_<country>.c).  A candidate written with blanks or
@@ -47,6 +48,7 @@
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <glib.h>
 #include <pcre2.h>
 
 #include "clock.h"
@@ -284,8 +286,14 @@ void dlp_scan_text(unsigned mask, const char *text, size_t len, size_t part,
 {
     pcre2_match_data *md;
     int hit[DLP_N] = {0}, k;
+    char *valid = NULL;
 
     pthread_once(&dlp_once, dlp_init);
+    /* the patterns run without PCRE2's UTF check: give them UTF-8 */
+    if (!g_utf8_validate_len(text, len, NULL)) {
+        valid = text_utf8("utf-8", text, len, &len, NULL);
+        text = valid;
+    }
     md = pcre2_match_data_create(4, NULL);
     for (k = 0; k < DLP_N; k++) {
         if (dlp_re[k] == NULL)
@@ -301,6 +309,7 @@ void dlp_scan_text(unsigned mask, const char *text, size_t len, size_t part,
             dlp_has_context((enum dlp_kind)k, text, len, md))
             f->context[k] = 1;
     pcre2_match_data_free(md);
+    free(valid);
 }
 
 void dlp_found_free(struct dlp_found *f)
@@ -423,7 +432,8 @@ static void dlp_scan_message(struct content_scan *s, struct dlp_found *f)
 static int dlp_has_context_subject(int k, const char *subject)
 {
     pcre2_match_data *md = pcre2_match_data_create(4, NULL);
-    int r = dlp_has_context((enum dlp_kind)k, subject, strlen(subject), md);
+    int r = g_utf8_validate(subject, -1, NULL) &&
+            dlp_has_context((enum dlp_kind)k, subject, strlen(subject), md);
 
     pcre2_match_data_free(md);
     return r;

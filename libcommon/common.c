@@ -81,7 +81,8 @@ static const struct cfg_key common_keys[] = {
     {"score_greylist", CFG_DOUBLE, "0", 0, 1000000, C(score_greylist), NULL,
      "Score from which the message is deferred with a 4xx; 0: off."},
     {"score_quarantine", CFG_DOUBLE, "0", 0, 1000000, C(score_quarantine), NULL,
-     "Score from which the message goes to the hold queue; 0: off."},
+     "Score from which the message is quarantined (see quarantine_mode); "
+     "0: off."},
     {"score_reject", CFG_DOUBLE, "15", 0, 1000000, C(score_reject), NULL,
      "Score from which the message is rejected with a 5xx; 0: off."},
     {"force_actions", CFG_LIST, NULL, 0, 0, C(force_actions), NULL,
@@ -136,6 +137,28 @@ static const struct cfg_key common_keys[] = {
     {"store_timeout", CFG_MSEC, "2s", 10, 60000, C(store_timeout), NULL,
      "How long a store operation may wait (sqlite lock, Redis reply) "
      "before it is a temporary failure."},
+    {"quarantine_dir", CFG_PATH, "/var/lib/sluice/quarantine", 0, 0,
+     C(quarantine_dir), NULL,
+     "Directory of quarantined messages (one file each) and their index "
+     "(index.db), writable by the milters' user."},
+    {"quarantine_mode", CFG_ENUM, "discard", 0, 0, C(quarantine_mode),
+     "discard|hold",
+     "discard: keep the message in quarantine_dir, then tell the MTA to "
+     "discard it; hold: put it in the MTA's hold queue."},
+    {"quarantine_retention", CFG_DURATION, "30d", 0, 315360000,
+     C(quarantine_retention), NULL,
+     "How long a quarantined message is kept before it expires; 0: until "
+     "deleted."},
+    {"quarantine_release_host", CFG_STRING, "127.0.0.1", 0, 0,
+     C(quarantine_release_host), NULL,
+     "SMTP server that released messages are sent to; it must not run the "
+     "milters again (a Postfix smtpd with smtpd_milters empty)."},
+    {"quarantine_release_port", CFG_INT, "10026", 1, 65535,
+     C(quarantine_release_port), NULL,
+     "Port of quarantine_release_host."},
+    {"quarantine_release_helo", CFG_STRING, "localhost", 0, 0,
+     C(quarantine_release_helo), NULL,
+     "Name sluicectl gives in EHLO when it releases a message."},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 

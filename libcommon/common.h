@@ -63,6 +63,13 @@ struct common_conf {
     char *store_redis_password_file;
     long long store_redis_db;
     long long store_timeout; /* ms */
+    /* The quarantine (quarantine.h). */
+    char *quarantine_dir;
+    int quarantine_mode; /* enum quarantine_mode */
+    long long quarantine_retention; /* seconds; 0: kept until deleted */
+    char *quarantine_release_host;
+    long long quarantine_release_port;
+    char *quarantine_release_helo;
 };
 
 extern const struct cfg_section common_section;

@@ -223,15 +223,21 @@ LOG_FN(log_err, LOG_ERR)
 LOG_FN(log_warn, LOG_WARNING)
 LOG_FN(log_info, LOG_INFO)
 
-void log_debug(const char *qid, const char *fmt, ...)
+int log_debug_enabled(void)
 {
-    va_list ap;
     int on;
 
     pthread_mutex_lock(&log_lock);
     on = log_state.debug;
     pthread_mutex_unlock(&log_lock);
-    if (!on)
+    return on;
+}
+
+void log_debug(const char *qid, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!log_debug_enabled())
         return;
     va_start(ap, fmt);
     log_vline(LOG_DEBUG, qid, fmt, ap);

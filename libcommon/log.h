@@ -51,6 +51,8 @@ void log_info(const char *qid, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_debug(const char *qid, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* 1 when "debug = yes": to skip building a debug line that is not wanted. */
+int log_debug_enabled(void);
 
 void log_summary(const char *qid, const char *milter, const char *action,
                  double score, const char *symbols, const char *reason,

@@ -233,6 +233,25 @@ static char *client_addr_of(SMFICTX *ctx, const char *host)
     return xstrdup("");
 }
 
+/* {client_ptr}; NULL for none: Postfix says "unknown", Sendmail
+ * "[192.0.2.1]". */
+static char *client_ptr_of(SMFICTX *ctx)
+{
+    const char *v = smfi_getsymval(ctx, "{client_ptr}");
+
+    if (v == NULL || *v == '\0' || *v == '[' || strcmp(v, "unknown") == 0)
+        return NULL;
+    return xstrdup(v);
+}
+
+/* {v} is "Postfix 3.7.11" under Postfix, "8.17.1.9" under Sendmail. */
+static int mta_is_postfix(SMFICTX *ctx)
+{
+    const char *v = smfi_getsymval(ctx, "v");
+
+    return v != NULL && strncmp(v, "Postfix", 7) == 0;
+}
+
 static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
     struct conn_ctx *cc = cctx(ctx);
@@ -247,8 +266,11 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     if (str_ncasecmp(ip, "IPv6:", 5) == 0)
         memmove(ip, ip + 5, strlen(ip + 5) + 1);
     set_str(&c->client_addr, ip);
-    set_str(&c->client_name, xstrdup(host ? host : "unknown"));
-    set_str(&c->client_ptr, macro_dup(ctx, "{client_ptr}"));
+    /* No verified name: Postfix says "unknown", Sendmail "[192.0.2.1]". */
+    set_str(&c->client_name,
+            xstrdup(host && *host && *host != '[' ? host : "unknown"));
+    cc->postfix = mta_is_postfix(ctx);
+    set_str(&c->client_ptr, client_ptr_of(ctx));
     set_str(&c->mta_name, macro_dup(ctx, "j"));
     set_str(&c->daemon_name, macro_dup(ctx, "{daemon_name}"));
     set_str(&c->daemon_addr, macro_dup(ctx, "{daemon_addr}"));
@@ -256,6 +278,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
         set_str(&c->daemon_addr, macro_dup(ctx, "{if_addr}"));
     c->client_port = sockaddr_port(sa);
     c->dns_budget = deadline_in(cc->rt->cc->dns_budget);
+    log_debug(NULL, "connect from %s [%s]:%d, MTA %s", c->client_name,
+              c->client_addr, c->client_port,
+              cc->postfix ? "Postfix" : "Sendmail");
+    milter_macros_debug(ctx, NULL, "connect");
     return run_stage(ctx, cc, ST_CONNECT, NULL);
 }
 
@@ -271,6 +297,7 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
     set_str(&c->tls_version, macro_dup(ctx, "{tls_version}"));
     set_str(&c->cipher, macro_dup(ctx, "{cipher}"));
     set_str(&c->cert_subject, macro_dup(ctx, "{cert_subject}"));
+    milter_macros_debug(ctx, NULL, "HELO");
     return run_stage(ctx, cc, ST_HELO, NULL);
 }
 
@@ -317,6 +344,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     if (cc == NULL)
         return SMFIS_TEMPFAIL;
     msg_start(ctx, cc, argv[0]);
+    milter_macros_debug(ctx, cc->msg.m.qid, "MAIL");
     return run_stage(ctx, cc, ST_MAIL, NULL);
 }
 
@@ -331,6 +359,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
         return SMFIS_TEMPFAIL;
     m = &cc->msg.m;
     take_qid(ctx, cc);
+    milter_macros_debug(ctx, m->qid, "RCPT");
     rcpt = strip_brackets(argv[0]);
     st = run_stage(ctx, cc, ST_RCPT, rcpt);
     if (st != SMFIS_CONTINUE && st != SMFIS_NOREPLY) {
@@ -349,6 +378,7 @@ static sfsistat cb_data(SMFICTX *ctx)
     if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
     take_qid(ctx, cc);
+    milter_macros_debug(ctx, cc->msg.m.qid, "DATA");
     return SMFIS_CONTINUE;
 }
 
@@ -441,6 +471,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (cc->events & MOD_EV_BODY)
         start_body(&cc->msg);
     take_qid(ctx, cc);
+    milter_macros_debug(ctx, cc->msg.m.qid, "end of message");
     st = milter_eom(ctx);
     msg_reset(cc);
     return st;

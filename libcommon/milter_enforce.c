@@ -11,7 +11,8 @@
  *	with its own modules' results, decides with verdict_decide() and
  *	takes the one final action: a reply for reject and greylist, a
  *	silent discard, or the verdict headers (and a rewritten Subject, or
- *	the MTA's hold queue for quarantine).
+ *	for quarantine the quarantine store then a discard, or with
+ *	quarantine_mode = hold the MTA's hold queue).
  *
  *	Deleting several headers of one name goes from the highest index
  *	down, so that the indexes still to delete do not move.  Every MTA
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "milter_int.h"
+#include "quarantine.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -61,7 +63,7 @@ static void trust_headers(struct eom_run *er)
     }
     for (int i = n; i >= 1 && !er->failed; i--)
         if (bad[i])
-            eom_mta_ok(er, smfi_chgheader(er->ctx, RESULT_HEADER, i, NULL),
+            eom_mta_ok(er, eom_hdr_change(er, RESULT_HEADER, i, NULL),
                        "delete header", RESULT_HEADER);
     free(bad);
 }
@@ -70,7 +72,7 @@ static void trust_headers(struct eom_run *er)
 static void delete_all(struct eom_run *er, const char *name)
 {
     for (int i = sl_msg_header_count(er->m, name); i >= 1 && !er->failed; i--)
-        eom_mta_ok(er, smfi_chgheader(er->ctx, (char *)name, i, NULL),
+        eom_mta_ok(er, eom_hdr_change(er, name, i, NULL),
                    "delete header", name);
 }
 
@@ -99,17 +101,16 @@ static void enforce_mark(struct eom_run *er, const struct verdict *v,
     const struct common_conf *c = er->cc->rt->cc;
     const struct sl_header *subj = sl_msg_header(er->m, "Subject", 1);
 
-    eom_mta_ok(er, smfi_addheader(er->ctx, "X-Sluice-Verdict", (char *)hdr),
-               "add", "X-Sluice-Verdict");
+    eom_mta_ok(er, eom_hdr_add(er, "X-Sluice-Verdict", hdr), "add",
+               "X-Sluice-Verdict");
     if (c->spam_headers && !er->failed) {
         char *ss = verdict_spam_status(v, vc->add_header);
 
         if (eom_mta_ok(er,
-                       smfi_addheader(er->ctx, "X-Spam-Flag",
-                                      v->action >= ACT_ADD_HEADER ? "YES"
-                                                                  : "NO"),
+                       eom_hdr_add(er, "X-Spam-Flag",
+                                   v->action >= ACT_ADD_HEADER ? "YES" : "NO"),
                        "add", "X-Spam-Flag"))
-            eom_mta_ok(er, smfi_addheader(er->ctx, "X-Spam-Status", ss), "add",
+            eom_mta_ok(er, eom_hdr_add(er, "X-Spam-Status", ss), "add",
                        "X-Spam-Status");
         free(ss);
     }
@@ -117,11 +118,10 @@ static void enforce_mark(struct eom_run *er, const struct verdict *v,
         char *s = xasprintf("%s %s", c->subject_tag, subj ? subj->value : "");
 
         if (subj)
-            eom_mta_ok(er, smfi_chgheader(er->ctx, "Subject", 1, s), "change",
+            eom_mta_ok(er, eom_hdr_change(er, "Subject", 1, s), "change",
                        "Subject");
         else
-            eom_mta_ok(er, smfi_addheader(er->ctx, "Subject", s), "add",
-                       "Subject");
+            eom_mta_ok(er, eom_hdr_add(er, "Subject", s), "add", "Subject");
         free(s);
     }
     if (v->action == ACT_QUARANTINE && !er->failed)
@@ -143,12 +143,18 @@ sfsistat milter_enforce(struct eom_run *er)
     size_t n = 0;
 
     memset(&out, 0, sizeof(out));
+    /* Every deletion before any addition: the indexes are those of the
+     * headers as received, and Sendmail puts an added header above the
+     * first one of its name (an added X-Sluice-Result would take the
+     * index of the forged one). */
     trust_headers(er);
     delete_all(er, "X-Sluice-Verdict");
     if (rt->cc->spam_headers) {
         delete_all(er, "X-Spam-Flag");
         delete_all(er, "X-Spam-Status");
     }
+    if (!er->failed && !milter_app.allinone)
+        eom_add_result(er);
     if (er->failed)
         return eom_mta_failed(er, milter);
     for (size_t i = 0; i < er->nhres; i++)
@@ -164,6 +170,9 @@ sfsistat milter_enforce(struct eom_run *er)
         st = enforce_refuse(er, &v, &out);
     else if (v.action == ACT_DISCARD)
         st = SMFIS_DISCARD;
+    else if (v.action == ACT_QUARANTINE &&
+             rt->cc->quarantine_mode == QUARANTINE_DISCARD)
+        st = milter_quarantine(er, &v, hdr, &out);
     else
         enforce_mark(er, &v, &vc, hdr);
     if (er->failed) {

@@ -113,10 +113,70 @@ void eom_summary(struct eom_run *er, const char *milter,
     free(rcpts);
 }
 
-/* The header list follows the edits, for the modules after this one. */
-static void hdrs_apply(struct sl_msg *m, const struct sl_hdr_edit *h)
+/* With SMFIP_HDR_LEADSPC both MTAs write an added or changed value as
+ * given ("Name:value"): give it the space every other header has. */
+static char *hdr_value(const struct eom_run *er, const char *value)
 {
-    size_t pos = m->nhdrs;
+    if (value == NULL)
+        return NULL;
+    if (!er->cc->leadspc || *value == ' ' || *value == '\t')
+        return xstrdup(value);
+    return xasprintf(" %s", value);
+}
+
+int eom_hdr_add(struct eom_run *er, const char *name, const char *value)
+{
+    char *v = hdr_value(er, value);
+    int rc = smfi_addheader(er->ctx, (char *)name, v);
+
+    free(v);
+    return rc;
+}
+
+/* index counts the headers the milter saw (0: the very top).  Sendmail
+ * showed the milter its own Received header and counts it; Postfix hid
+ * its own and counts it anyway ("relative to the message as delivered"),
+ * so there position k >= 1 is k + 1. */
+int eom_hdr_insert(struct eom_run *er, int index, const char *name,
+                   const char *value)
+{
+    char *v = hdr_value(er, value);
+    int rc = smfi_insheader(er->ctx, er->cc->postfix && index > 0 ? index + 1
+                                                                 : index,
+                            (char *)name, v);
+
+    free(v);
+    return rc;
+}
+
+int eom_hdr_change(struct eom_run *er, const char *name, int index,
+                   const char *value)
+{
+    char *v = hdr_value(er, value);
+    int rc = smfi_chgheader(er->ctx, (char *)name, index, v);
+
+    free(v);
+    return rc;
+}
+
+/* Where an added header lands: at the end (Postfix), or above the first
+ * header of the same name (Sendmail's addheader groups them). */
+static size_t hdrs_add_pos(const struct sl_msg *m, const char *name,
+                           int postfix)
+{
+    if (!postfix)
+        for (size_t i = 0; i < m->nhdrs; i++)
+            if (str_casecmp(m->hdrs[i].name, name) == 0)
+                return i;
+    return m->nhdrs;
+}
+
+/* The header list follows the edits, for the modules after this one,
+ * in the order the MTA keeps them. */
+static void hdrs_apply(struct sl_msg *m, const struct sl_hdr_edit *h,
+                       int postfix)
+{
+    size_t pos = hdrs_add_pos(m, h->name, postfix);
     int count = sl_msg_header_count(m, h->name);
 
     if (h->op == SL_HDR_CHANGE) {
@@ -167,15 +227,15 @@ static int apply_edits(struct eom_run *er, const struct sl_edits *ed)
         int rc;
 
         if (h->op == SL_HDR_ADD)
-            rc = smfi_addheader(er->ctx, h->name, h->value);
+            rc = eom_hdr_add(er, h->name, h->value);
         else if (h->op == SL_HDR_INSERT)
-            rc = smfi_insheader(er->ctx, h->index, h->name, h->value);
+            rc = eom_hdr_insert(er, h->index, h->name, h->value);
         else
-            rc = smfi_chgheader(er->ctx, h->name, h->index, h->value);
+            rc = eom_hdr_change(er, h->name, h->index, h->value);
         if (!eom_mta_ok(er, rc, h->value ? "set header" : "delete header",
                     h->name))
             return -1;
-        hdrs_apply(m, h);
+        hdrs_apply(m, h, er->cc->postfix);
     }
     if (ed->body == NULL)
         return 0;
@@ -266,11 +326,11 @@ static void eom_cleanup(struct eom_run *er)
 }
 
 /* Add this milter's signed result (chained deployment); 0 or -1. */
-static int add_result_header(struct eom_run *er, const struct result *r)
+int eom_add_result(struct eom_run *er)
 {
-    char *h = result_format(r, &er->cc->rt->cur);
-    int ok = eom_mta_ok(er, smfi_addheader(er->ctx, RESULT_HEADER, h), "add",
-                    RESULT_HEADER);
+    char *h = result_format(&er->cc->slot[0].mres, &er->cc->rt->cur);
+    int ok = eom_mta_ok(er, eom_hdr_add(er, RESULT_HEADER, h), "add",
+                        RESULT_HEADER);
 
     free(h);
     return ok ? 0 : -1;
@@ -328,14 +388,12 @@ sfsistat milter_eom(SMFICTX *ctx)
     if (!cc->rt->enforce) {
         char *syms = result_symbols_str(own);
 
-        if (add_result_header(&er, own) < 0)
+        if (eom_add_result(&er) < 0)
             st = eom_mta_failed(&er, milter_app.mods[0]->name);
         else
             eom_summary(&er, milter_app.mods[0]->name, "tag", result_score(own),
                     syms, NULL);
         free(syms);
-    } else if (!milter_app.allinone && add_result_header(&er, own) < 0) {
-        st = eom_mta_failed(&er, milter_app.mods[0]->name);
     } else {
         st = milter_enforce(&er);
     }

@@ -85,6 +85,8 @@ struct conn_ctx {
     struct mod_slot slot[MILTER_MAX_MODS];
     unsigned nr_flags; /* SMFIP_NR_* agreed with the MTA */
     int leadspc;       /* SMFIP_HDR_LEADSPC agreed */
+    int postfix;       /* the MTA is Postfix ({v}), else Sendmail: see
+                        * eom_hdr_insert() and hdrs_apply() */
     unsigned events;   /* MOD_EV_* the MTA agreed to send */
     int broken;        /* the MTA refused an action we need */
 };
@@ -101,6 +103,19 @@ struct eom_run {
 };
 
 sfsistat milter_enforce(struct eom_run *er);
+struct verdict;
+/* milter_quarantine.c: hold in quarantine_dir, then discard (or 4xx). */
+sfsistat milter_quarantine(struct eom_run *er, const struct verdict *v,
+                           const char *hdr, struct mod_out *out);
+/* Header edits at the MTA, "Name: value" whatever was negotiated
+ * (value NULL in eom_hdr_change: delete).  libmilter's status. */
+int eom_hdr_add(struct eom_run *er, const char *name, const char *value);
+int eom_hdr_insert(struct eom_run *er, int index, const char *name,
+                   const char *value);
+int eom_hdr_change(struct eom_run *er, const char *name, int index,
+                   const char *value);
+/* Add this milter's signed X-Sluice-Result; 0, or -1 (er->failed). */
+int eom_add_result(struct eom_run *er);
 const char *eom_first_rcpt(const struct sl_msg *m);
 void eom_reply(struct eom_run *er, struct reply *r, const char *reason,
                const struct reply_arg *args, size_t nargs);
@@ -112,6 +127,8 @@ void eom_summary(struct eom_run *er, const char *milter, const char *action,
                  double score, const char *symbols, const char *reason);
 
 void msg_reset(struct conn_ctx *cc);
+/* With debug = yes: log the macros the MTA has sent by this stage. */
+void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage);
 unsigned milter_answer_events(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;

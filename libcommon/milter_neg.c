@@ -21,7 +21,9 @@
  *	  milter_*_macros.
  *
  *	What was agreed is kept in the connection's struct conn_ctx (no
- *	process-wide state).  An MTA that does not offer an action or a
+ *	process-wide state).  With "debug = yes", milter_macros_debug()
+ *	logs at each stage which macros the MTA has sent so far (the
+ *	Postfix/Sendmail table of sluice(7) was made from these lines).  An MTA that does not offer an action or a
  *	step we asked for is logged once per process: a missing action is
  *	an error (a change that needs it will fail and the message be
  *	temporarily refused), a missing step a warning.
@@ -46,6 +48,14 @@ static const struct {
     {SMFIM_ENVRCPT, "i {rcpt_addr}"},
     {SMFIM_DATA, "i"},
     {SMFIM_EOM, "i"},
+};
+
+/* Every macro of neg_macros, in the order the debug line shows them. */
+static const char *const neg_all_macros[] = {
+    "i", "j", "_", "v", "{daemon_name}", "{daemon_addr}", "{if_addr}",
+    "{client_addr}", "{client_name}", "{client_ptr}", "{client_port}",
+    "{tls_version}", "{cipher}", "{auth_type}", "{auth_authen}",
+    "{mail_addr}", "{rcpt_addr}",
 };
 
 static const struct {
@@ -138,6 +148,29 @@ static void neg_macros_ask(SMFICTX *ctx)
                             (char *)neg_macros[i].list) != MI_SUCCESS)
             log_warn(NULL, "cannot ask the MTA for macros: %s",
                      neg_macros[i].list);
+}
+
+void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage)
+{
+    struct strbuf got, none;
+    size_t n = sizeof(neg_all_macros) / sizeof(*neg_all_macros);
+
+    if (!log_debug_enabled())
+        return;
+    strbuf_init(&got, 0);
+    strbuf_init(&none, 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *v = smfi_getsymval(ctx, (char *)neg_all_macros[i]);
+
+        if (v != NULL)
+            strbuf_printf(&got, " %s=%.80s", neg_all_macros[i], v);
+        else
+            strbuf_printf(&none, " %s", neg_all_macros[i]);
+    }
+    log_debug(qid, "macros at %s:%s; not sent:%s", stage,
+              got.len ? got.data : "", none.len ? none.data : " -");
+    strbuf_free(&got);
+    strbuf_free(&none);
 }
 
 sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,

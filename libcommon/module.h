@@ -57,9 +57,11 @@
  *	                  every stage
  *	and may set x->out.reason (for the log line).  A refusal at rcpt
  *	refuses that recipient only; the others go on.  A refusal at
- *	connect or HELO is given by the MTA as it sees fit (Postfix: a
- *	temporary one at the next MAIL FROM; a reject as its own "554 ...
- *	not accepting connections", without our text).  A module may answer
+ *	connect or HELO is given by the MTA as it sees fit: a temporary
+ *	one at the next MAIL FROM (Sendmail with its own "4.3.2" text), a
+ *	reject as the MTA's own 554 greeting, without our text (Postfix "not
+ *	accepting connections", Sendmail "not accepting messages"); see
+ *	sluice(7), Postfix and Sendmail.  A module may answer
  *	at the stages where it has a callback; at the others the MTA was
  *	told not to wait for an answer (SMFIP_NR_*).
  *

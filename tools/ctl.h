@@ -6,6 +6,9 @@
  *	ctl_out.c       output: aligned tables for people, JSON for scripts
  *	ctl_<name>.c    one file per command family (grey, ratelimit, misp,
  *	                learn, quarantine...), each a struct ctl_command
+ *	ctl_learn.c     learn (and the store and feedback helpers)
+ *	ctl_classify.c  classify
+ *	ctl_quarantine.c quarantine
  *
  * CONTRACT
  *	A command family is a struct ctl_command in the table of
@@ -38,6 +41,7 @@
 #include <sysexits.h>
 
 #include "cfg.h"
+#include "learn.h"
 #include "module.h"
 
 #define CTL_EX_OK 0
@@ -68,5 +72,13 @@ void ctl_table_row(struct ctl_table *t, ...); /* one char * per column */
 void ctl_table_print(struct ctl_table *t);    /* prints and frees */
 void ctl_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ctl_learn.c: the store of [common] (errors printed; *pw_r freed by the
+ * caller after store_close()), and feedback from other commands: learn
+ * one message as spam or ham (train on error), a CTL_EX_* code. */
+struct store;
+int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r);
+int ctl_learn_message(struct ctl *c, const char *raw, size_t len,
+                      enum learn_class cls);
 
 #endif

@@ -27,10 +27,14 @@
 extern const struct module *const ctl_modules[];
 extern const size_t ctl_nmodules;
 
+extern const struct ctl_command ctl_quarantine, ctl_learn, ctl_classify;
 extern const struct ctl_command ctl_misp;
 
 /* The command families, in sluicectl(8) order. */
 static const struct ctl_command *const ctl_commands[] = {
+    &ctl_quarantine,
+    &ctl_learn,
+    &ctl_classify,
     &ctl_misp,
     NULL,
 };

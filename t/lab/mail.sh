@@ -1,18 +1,18 @@
 # t/lab/mail.sh - send to the lab and read what happened (bash).
 #
 # CONTRACT
-#	Sourced by ./quickstart and t/e2e/lib.sh after t/lab/postfix.sh.
+#	Sourced by ./quickstart and t/e2e/lib.sh after t/lab/mta.sh.
 #	Messages are told apart by an ID: the recipient is ID@rcpt.test and
-#	the message carries "X-Lab-Id: ID" (see lab_msg), so the Postfix log
+#	the message carries "X-Lab-Id: ID" (see lab_msg), so the MTA's log
 #	line, the queue ID and the delivered file of each are found without
-#	guessing.  Every wait polls with a bound ($LAB_WAIT seconds).
+#	guessing (Postfix or Sendmail: t/lab/mta.sh).  Every wait polls with a bound ($LAB_WAIT seconds).
 #
 #	lab_send D PORT ID MSGFILE [SWAKS_ARGS...]
 #	    sends with swaks; the transcript is D/out/ID.swaks; sets
 #	    LAB_CODE (e.g. 250, 550, 451; "" when no reply) and LAB_REPLY
 #	    (the final reply, continuation lines joined with " ").
 #	lab_delivered D ID     path of the delivered file (waits for it)
-#	lab_qid D ID           the Postfix queue ID of message ID (from the log)
+#	lab_qid D ID           the MTA's queue ID of message ID (from its log)
 #	lab_header FILE NAME   unfolded values of header NAME, one per line
 #	lab_summary D QID MILTER   the milter's summary log line for QID
 #	lab_final D QID        the last summary line for QID (any milter)
@@ -53,10 +53,8 @@ lab_send() {
     LAB_CODE=$(printf '%s' "$LAB_REPLY" | sed -nE 's/^([0-9]{3}).*/\1/p')
 }
 
-# lab_sent_ok D ID: Postfix logged the delivery of message ID to the sink.
-lab_sent_ok() {
-    grep -q "to=<$2@rcpt.test>.*status=sent" "$1/log/maillog" 2>/dev/null
-}
+# lab_sent_ok D ID: the MTA logged the delivery of message ID to the sink.
+lab_sent_ok() { lab_mta_sent_ok "$1" "$2"; }
 
 lab_delivered() {
     local d=$1 id=$2 f
@@ -65,11 +63,8 @@ lab_delivered() {
     [ -n "$f" ] && echo "$f"
 }
 
-# lab_qid D ID: the queue ID Postfix gave message ID (delivered or not).
-lab_qid_now() {
-    sed -nE "s/^.*: ([0-9A-F]{6,}): .*to=<$2@rcpt\.test>.*$/\1/p" \
-        "$1/log/maillog" 2>/dev/null | head -n 1
-}
+# lab_qid D ID: the queue ID the MTA gave message ID (delivered or not).
+lab_qid_now() { lab_mta_qid_now "$1" "$2"; }
 
 lab_qid_known() { [ -n "$(lab_qid_now "$1" "$2")" ]; }
 

@@ -1,8 +1,11 @@
 # t/lab/postfix.sh - the lab's sandboxed Postfix and its smtp-sink (bash).
 #
 # CONTRACT
-#	Sourced by ./quickstart and t/e2e/lib.sh; the one place that writes a
-#	lab Postfix configuration.  A lab is one directory D (every directory
+#	Sourced by t/lab/mta.sh (./quickstart and t/e2e/lib.sh use the
+#	lab_mta_* interface there); the one place that writes a lab Postfix
+#	configuration.  It also holds the helpers every lab script uses
+#	(lab_wait, lab_pid_alive, lab_stop_pid...) and the smtp-sink, which
+#	both MTAs relay to.  A lab is one directory D (every directory
 #	on the way must be traversable by user postfix):
 #	    D/postfix/etc    main.cf, master.cf (written here)
 #	    D/postfix/queue  queue_directory (root-owned, as Postfix wants)
@@ -10,6 +13,9 @@
 #	    D/log/maillog    Postfix's log (postlog service; no /dev/log here)
 #	    D/sink/          one file per delivered message (smtp-sink -d)
 #	    D/run/sink.pid   the smtp-sink PID
+#	With $LAB_REINJECT_PORT set, a second smtpd on 127.0.0.1 at that
+#	port runs no milter: it is where "sluicectl quarantine release"
+#	sends ([common] quarantine_release_port, see lab_sluice_conf).
 #	Postfix listens on 127.0.0.1:SMTPD_PORT, accepts any recipient from
 #	mynetworks (loopback and the TEST-NET ranges, XCLIENT allowed from
 #	loopback), calls the given milters (milter_default_action tempfail)
@@ -20,6 +26,7 @@
 #	problems on stderr.
 
 LAB_SMTPD_HOST=127.0.0.1
+LAB_MX_NAME=mx.lab.test.example # the lab MTA's host name, either MTA
 
 lab_err() { echo "lab: $*" >&2; }
 
@@ -122,7 +129,7 @@ mail_owner = postfix
 setgid_group = postdrop
 maillog_file = $d/log/maillog
 maillog_file_prefixes = $d
-myhostname = mx.lab.test.example
+myhostname = $LAB_MX_NAME
 mydomain = lab.test.example
 myorigin = \$myhostname
 mydestination =
@@ -154,6 +161,11 @@ milter_default_action = tempfail
 milter_protocol = 6
 EOF
     lab_master_cf "$LAB_SMTPD_HOST" "$port" >"$e/master.cf"
+    if [ -n "${LAB_REINJECT_PORT:-}" ]; then
+        printf '%s:%s inet n - n - - smtpd -o smtpd_milters= %s\n' \
+            "$LAB_SMTPD_HOST" "$LAB_REINJECT_PORT" \
+            "-o receive_override_options=no_milters" >>"$e/master.cf"
+    fi
 }
 
 lab_postfix_etc() { echo "$1/postfix/etc"; }
@@ -194,6 +206,26 @@ lab_postfix_stop() {
     lab_wait_gone "$pid" 10
 }
 
+# lab_postfix_pids D: the master and its children.
+lab_postfix_pids() {
+    local p
+    p=$(lab_postfix_pid "$1") || return 0
+    echo "$p"
+    pgrep -P "$p"
+    return 0
+}
+
+# lab_postfix_sent_ok D ID: Postfix logged the delivery of message ID.
+lab_postfix_sent_ok() {
+    grep -q "to=<$2@rcpt.test>.*status=sent" "$1/log/maillog" 2>/dev/null
+}
+
+# lab_postfix_qid_now D ID: the queue ID Postfix gave message ID.
+lab_postfix_qid_now() {
+    sed -nE "s/^.*: ([0-9A-F]{6,}): .*to=<$2@rcpt\.test>.*$/\1/p" \
+        "$1/log/maillog" 2>/dev/null | head -n 1
+}
+
 # lab_postfix_queue_empty D: no message in any queue of the instance.
 lab_postfix_queue_empty() {
     local n
@@ -211,6 +243,8 @@ lab_sink_start() {
         lab_err "sink port $port is already in use"
         return 1
     fi
+    mkdir -p "$d/sink" "$d/log" "$d/run" && chown postfix:postfix "$d/sink" ||
+        return 1
     smtp-sink -u postfix -c -d "$d/sink/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
         >"$d/log/sink.out" 2>&1 </dev/null &
     pid=$!

@@ -11,6 +11,10 @@
 #	    D/run/NAME.pid    its supervisor's pidfile (written by the milter)
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
+#	    D/quarantine/     [common] quarantine_dir (owned by postfix)
+#	    D/store.db        [common] store_path
+#	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
+#	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
 #	order ("testmod attach"); the last one gets "enforce = yes".  Extra
 #	lines for a section come from $LAB_CONF_<section> when that variable
@@ -111,6 +115,10 @@ lab_sluice_conf() {
         *local_domains*) ;;
         *) echo "local_domains = sender.test" ;;
         esac
+        echo "quarantine_dir = $d/quarantine"
+        echo "store_path = $d/store.db"
+        [ -n "${LAB_REINJECT_PORT:-}" ] &&
+            echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"
         for m in $mods; do
             enforce=no
@@ -123,6 +131,8 @@ lab_sluice_conf() {
             fi
         done
     } >"$file" || return 1
+    mkdir -p "$d/quarantine" && chown postfix:postfix "$d/quarantine" &&
+        chmod 0700 "$d/quarantine" || return 1
     chmod 0644 "$file"
     [ ! -f "$d/test.conf" ] || chmod 0644 "$d/test.conf"
 }

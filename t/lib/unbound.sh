@@ -80,6 +80,9 @@ server:
   module-config: "iterator"
   do-not-query-localhost: no
   cache-max-ttl: 0
+  # Answers in zone-file order, every time: libspf2 looks at the first
+  # 10 MX or PTR names only, so a shuffled answer would change results.
+  rrset-roundrobin: no
   cache-max-negative-ttl: 0
   prefetch: no
   minimal-responses: yes

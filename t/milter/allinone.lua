@@ -6,7 +6,7 @@ local T = dofile(LIB)
 local conn, r = T.send({ body = "Just text.\r\n" })
 T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "clean message continues")
 local v = mt.getheader(conn, "X-Sluice-Verdict", 0) or ""
-T.ok(v:find("^accept; score=1.00") ~= nil, "verdict sums the test module's 1.00: " .. v)
+T.ok(v:find("^ accept; score=1.00") ~= nil, "verdict sums the test module's 1.00: " .. v)
 T.ok(v:find("TEST_MODULE") ~= nil, "verdict lists TEST_MODULE")
 T.ok(not mt.eom_check(conn, MT_HDRADD, "X-Sluice-Result"), "no X-Sluice-Result in one process")
 mt.disconnect(conn)

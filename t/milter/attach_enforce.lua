@@ -16,7 +16,8 @@ local conn, r = T.send({ body = "Just text.\r\n" })
 T.ok(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "clean message continues")
 T.ok(mt.eom_check(conn, MT_HDRADD, "X-Sluice-Verdict"), "clean message gets X-Sluice-Verdict")
 local v = mt.getheader(conn, "X-Sluice-Verdict", 0) or ""
-T.ok(v:find("^accept") ~= nil, "clean verdict is accept: " .. v)
+T.ok(v:find("^ accept") ~= nil, "clean verdict is accept: " .. v)
+T.ok(v:find("^ [^ ]") ~= nil, "verdict value starts with one space (Name: value)")
 T.ok(mt.eom_check(conn, MT_HDRADD, "X-Sluice-Result"), "enforcer adds its own signed result")
 mt.disconnect(conn)
 

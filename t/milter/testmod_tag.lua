@@ -15,7 +15,7 @@ T.ok(not mt.test_option(conn, SMFIP_NR_CONN) and not mt.test_option(conn, SMFIP_
      "replies expected at connect and RCPT (the module may refuse there)")
 T.ok(mt.test_option(conn, SMFIP_NR_HDR), "no reply per header")
 local v = mt.getheader(conn, "X-Sluice-Result", 0) or ""
-T.ok(v:find("^v=1; testmod; qid=") ~= nil and v:find("TEST_MODULE(1.00)", 1, true) ~= nil,
+T.ok(v:find("^ ?v=1; testmod; qid=") ~= nil and v:find("TEST_MODULE(1.00)", 1, true) ~= nil,
      "a signed result of the module: " .. v)
 T.ok(not mt.eom_check(conn, MT_HDRADD, "X-Sluice-Verdict"), "no verdict from a non-enforcer")
 mt.disconnect(conn)

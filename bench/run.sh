@@ -194,6 +194,7 @@ secret_file = $WD/conf/secret
 log_file = $WD/log/$1.sluice.log
 socket = $2
 pidfile = $WD/run/$1.pid
+store_path = $WD/run/$1.store.db
 [attach]
 socket = $2
 pidfile = $WD/run/$1-attach.pid

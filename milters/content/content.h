@@ -32,6 +32,7 @@
  *	content_mispcsv.c  MISP CSV exports, hashes.csv and plain lists
  *	content_av.c       clamd: INSTREAM client and its connection pool
  *	content_yara.c     libyara: rule sets, scans with time limits
+ *	content_learn.c    the statistical classifier (libcommon learn_check)
  *	content_watch.c    rule files changed on disk: ask for a reload
  *	content_reply.c    SMTP reply templates
  *
@@ -49,6 +50,7 @@
 #include <stdio.h>
 
 #include "cfg.h"
+#include "learn_check.h"
 #include "maps.h"
 #include "module.h"
 #include "text.h"
@@ -132,6 +134,8 @@ struct content_conf {
     int yara_action; /* enum yara_action */
     struct cfg_list yara_tag_scores;
     long long watch_interval; /* s; 0: off */
+    /* the classifier (learn_check.h) */
+    struct learn_conf learn;
 };
 
 struct rules;
@@ -152,6 +156,7 @@ struct content_state {
     struct content_av *av;
     struct content_yara *yara;
     struct content_watch *watch;
+    struct learn_check *learn; /* start(): the classifier, or NULL */
 };
 
 /* A URL of the message (deduplicated by its normalised form). */
@@ -456,6 +461,9 @@ void content_yara_file(struct content_scan *s, const struct content_file *f);
 void content_yara_raw(struct content_scan *s);
 void content_yara_scan_free(struct content_scan *s);
 enum mod_rc content_yara_check(struct content_scan *s);
+
+/* content_learn.c */
+enum mod_rc content_learn_check(struct content_scan *s);
 
 /* content_watch.c */
 struct content_watch *content_watch_new(long long interval);

@@ -129,6 +129,8 @@ static const struct cfg_key content_keys[] = {
     {"watch_interval", CFG_DURATION, "5s", 0, 3600, K(watch_interval), NULL,
      "How often rule, YARA and indicator files are checked for changes "
      "(0: only on SIGUSR1)."},
+    /* The classifier. */
+    LEARN_CONF_KEYS(struct content_conf, learn),
     {NULL},
 };
 

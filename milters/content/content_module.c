@@ -10,7 +10,9 @@
  *	indicator set, the YARA rules, and the list of files to watch; any
  *	error (a rule file that does not compile, with file:line) fails
  *	setup, so "-n" reports it and a reload keeps the running
- *	configuration.  start() opens the clamd pool of the worker and
+ *	configuration.  start() makes the classifier's state (learn =
+ *	yes: the module then needs the store), opens the clamd pool of the
+ *	worker and
  *	pings clamd once (a clamd that is down is logged; each message
  *	then gets on_error until it is back).
  *
@@ -47,9 +49,15 @@ static const struct content_check {
     int prepared; /* needs content_scan_prepare() */
     enum mod_rc (*run)(struct content_scan *s);
 } content_checks[] = {
-    {"av", 0, content_av_check},     {"yara", 1, content_yara_check},
-    {"dlp", 1, content_dlp_check},   {"url", 1, content_url_check},
-    {"misp", 1, content_misp_check}, {"rules", 1, content_rules_check},
+    /* clang-format off */
+    {"av",    0, content_av_check},
+    {"yara",  1, content_yara_check},
+    {"dlp",   1, content_dlp_check},
+    {"url",   1, content_url_check},
+    {"misp",  1, content_misp_check},
+    {"rules", 1, content_rules_check},
+    {"learn", 1, content_learn_check}, /* last: it reads the rule score */
+    /* clang-format on */
 };
 
 /* Setup. */
@@ -197,6 +205,8 @@ static int content_start(void *state, const struct sl_env *env,
     char err[160];
 
     st->env = env;
+    if (st->conf->learn.enable && st->learn == NULL)
+        st->learn = learn_check_new(&st->conf->learn);
     if (st->conf->clamd_socket == NULL)
         return 0;
     if (content_av_new(st->conf, &st->av, error_r) < 0)
@@ -211,7 +221,10 @@ static int content_start(void *state, const struct sl_env *env,
 
 static unsigned content_needs(const void *state)
 {
-    return content_url_needs(state);
+    const struct content_state *st = state;
+
+    return content_url_needs(st) |
+           (st->conf->learn.enable ? MOD_NEED_STORE : 0);
 }
 
 static void content_teardown(void *state)
@@ -220,6 +233,8 @@ static void content_teardown(void *state)
 
     if (st == NULL)
         return;
+    if (st->learn != NULL)
+        learn_check_free(st->learn, st->env ? st->env->store : NULL);
     rules_free(st->rules);
     content_url_teardown(st);
     misp_set_free(st->misp);

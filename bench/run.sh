@@ -50,6 +50,9 @@
 #         content            sluice-content alone, enforce = no
 #         chain-content      sluice-content -> sluice-attach (enforcing)
 #         all-content        sluice-milter, the same configuration
+#         content-av         sluice-content with clamd only (learn = no)
+#         clamav-milter      Debian's clamav-milter on the same clamd
+#                            (skipped when not installed)
 #         The message comes from 127.0.0.1 (inside) to an outside
 #         recipient, so the DLP check reads its PDF too.
 # Configurations whose program is not built are skipped (reported).
@@ -205,6 +208,12 @@ EOF
     content | cc0 | all-content)
         printf '[content]\nsocket = %s\npidfile = %s\nenforce = %s\n%s\n' \
             "$2" "$WD/run/$1-content.pid" "$3" "$CONTENT_LINES" >> "$f" ;;
+    content-av)
+        printf '[content]\nsocket = %s\npidfile = %s\nenforce = %s\n%s\n' \
+            "$2" "$WD/run/$1-content.pid" "$3" \
+            "clamd_socket = unix:$WD/clamd/clamd.sock
+learn = no
+dlp_detectors =" >> "$f" ;;
     esac
     [ -z "$EXTRA_CONF" ] || echo "include $EXTRA_CONF" >> "$f"
     echo "$f"
@@ -297,6 +306,25 @@ start_needed() { # INSTANCE ; start one instance by name
     cc1) have sluice-attach || return 1
         start_instance cc1 "unix:$u/cc1.sock" "$VHDR" "$BUILD/sluice-attach" -f \
             -c "$(sluice_conf cc1 "unix:$u/cc1.sock" yes)" -p "unix:$u/cc1.sock" ;;
+    content-av) have sluice-content || return 1
+        start_instance content-av "unix:$u/cav.sock" "$SHDR" "$BUILD/sluice-content" -f \
+            -c "$(sluice_conf content-av "unix:$u/cav.sock" no)" -p "unix:$u/cav.sock" ;;
+    clamav-milter) command -v clamav-milter > /dev/null || [ -x /usr/sbin/clamav-milter ] ||
+            return 1
+        cat > "$WD/conf/clamav-milter.conf" << EOF
+MilterSocket unix:$u/clamav.sock
+MilterSocketMode 666
+ClamdSocket unix:$WD/clamd/clamd.sock
+Foreground yes
+PidFile $WD/run/clamav-milter.pid
+LogFile $WD/log/clamav-milter.log
+OnClean Accept
+OnInfected Reject
+AddHeader Replace
+MaxFileSize 25M
+EOF
+        start_instance clamav-milter "unix:$u/clamav.sock" X-Virus-Status \
+            /usr/sbin/clamav-milter -c "$WD/conf/clamav-milter.conf" ;;
     all-content) have sluice-milter || return 1
         start_instance all-content "unix:$u/allc.sock" "$VHDR" "$BUILD/sluice-milter" -f \
             -c "$(sluice_conf all-content "unix:$u/allc.sock" yes)" -p "unix:$u/allc.sock" ;;
@@ -358,6 +386,8 @@ CONFIGS=(
     "content|content|$C|$N|plain|content|none-ct|null-ct"
     "chain-content|content|$C|$N|plain|cc0 cc1|none-ct|null-ct"
     "all-content|content|$C|$N|plain|all-content|none-ct|null-ct"
+    "content-av|content|$C|$N|plain|content-av|none-ct|null-ct"
+    "clamav-milter|content|$C|$N|plain|clamav-milter|none-ct|null-ct"
 )
 SEL=()
 for c in "${CONFIGS[@]}"; do

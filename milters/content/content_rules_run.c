@@ -27,6 +27,7 @@
 
 #define RUN_MATCH_LIMIT 1000000
 #define RUN_MAX_HITS 1000
+#define RUN_JIT_STACK (1024 * 1024)
 
 struct run_hdr {
     const char *name;
@@ -44,6 +45,7 @@ struct rules_msg {
     size_t nhdrs;
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    pcre2_jit_stack *jit;
     int *hits;
 };
 
@@ -299,6 +301,10 @@ void rules_run(const struct rules *r, struct content_scan *s,
     rm.md = pcre2_match_data_create(1, NULL);
     rm.mc = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(rm.mc, RUN_MATCH_LIMIT);
+    /* SpamAssassin's patterns can need more than the JIT's default 32 KiB
+     * stack (a rule that runs out would silently not match) */
+    if ((rm.jit = pcre2_jit_stack_create(32 * 1024, RUN_JIT_STACK, NULL)))
+        pcre2_jit_stack_assign(rm.mc, NULL, rm.jit);
     run_body(&rm);
     if (rm.body.data == NULL)
         strbuf_append(&rm.body, "", 0);
@@ -325,6 +331,7 @@ void rules_run(const struct rules *r, struct content_scan *s,
     strbuf_free(&rm.rawbody);
     pcre2_match_data_free(rm.md);
     pcre2_match_context_free(rm.mc);
+    pcre2_jit_stack_free(rm.jit);
     free(rm.hits);
 }
 

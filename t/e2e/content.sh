@@ -35,7 +35,8 @@ uribl = dbl.test=127.0.1.[2..10]*3
 misp_indicators = $T/misp/misp.set
 misp_sightings = $T/misp/sightings.jsonl"
 LAB_CONF_common="dns_servers = 127.0.0.1:$DNS_PORT
-dns_timeout = 500ms"
+dns_timeout = 500ms
+json_log_file = $T/out/log/sluice.json"
 LAB_CONF_content=$CONTENT
 e2e_lab out "content attach"
 LAB_CONF_common="local_domains = sender.test rcpt.test"
@@ -54,6 +55,10 @@ t_like "$v" 'DLP_SE_PNR\(5\.00\)\[count=5\]' "delivered copy: X-Sluice-Verdict h
 line=$(grep -F "detector=se_pnr" "$T/out/log/sluice.log" | tail -n 1)
 t_like "$line" 'count=5 .*sample=19\*{10} action=tag' "logged with the count and a masked sample"
 t_lacks "$(cat "$T/out/log/sluice.log")" "811228-9874" "no full number anywhere in the log"
+ev=$(grep -F '"event":"dlp"' "$T/out/log/sluice.json" | head -n 1)
+t_like "$ev" '"detector":"se_pnr","count":"5",.*"sample":"19\*{10}","action":"tag"' \
+    "a JSON event names the detector, the count, the part and a masked sample"
+t_lacks "$(cat "$T/out/log/sluice.json")" "811228" "no full number in the JSON log"
 
 e2e_msg dlpdoc "Lista" "Se bilagan." "$S/pnr.txt|text/plain|lista.txt"
 e2e_send out dlpdoc --xclient-addr 198.51.100.7 --xclient-login alice

@@ -12,7 +12,8 @@
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
 #	    D/quarantine/     [common] quarantine_dir (owned by postfix)
-#	    D/store.db        [common] store_path
+#	    D/run/store.db    [common] store_path (in D/run: the milters
+#	                      run as postfix and must be able to create it)
 #	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
 #	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
@@ -116,7 +117,7 @@ lab_sluice_conf() {
         *) echo "local_domains = sender.test" ;;
         esac
         echo "quarantine_dir = $d/quarantine"
-        echo "store_path = $d/store.db"
+        echo "store_path = $d/run/store.db"
         [ -n "${LAB_REINJECT_PORT:-}" ] &&
             echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"

@@ -102,6 +102,22 @@ void cfg_errors_free(struct cfg_errors *e)
     e->n = 0;
 }
 
+/* One "file:line: key: problem" error per line of problems. */
+static void cfg_errors_lines(struct cfg_errors *e, const char *file, int line,
+                             const char *key, const char *problems)
+{
+    const char *p = problems;
+
+    for (;;) {
+        size_t n = strcspn(p, "\n");
+
+        cfg_errors_add(e, "%s:%d: %s: %.*s", file, line, key, (int)n, p);
+        if (p[n] == '\0' || p[n + 1] == '\0')
+            return;
+        p += n + 1;
+    }
+}
+
 /* Lookup helpers. */
 
 static struct cfg_inst *cfg_find_inst(const struct cfg *c, const char *name)
@@ -293,7 +309,7 @@ static void cfg_line_key(struct cfg_parser *p, const char *key,
     in->set_file[k] = file;
     in->set_line[k] = line;
     if (cfg_value_set(&in->sec->keys[k], in->data, value, file, &err) < 0) {
-        cfg_errors_add(p->errs, "%s:%d: %s: %s", file, line, key, err);
+        cfg_errors_lines(p->errs, file, line, key, err);
         free(err);
     }
 }
@@ -391,14 +407,16 @@ static void cfg_defaults(struct cfg *c, struct cfg_errors *errs)
     }
 }
 
-struct cfg *cfg_load(const char *path, const struct cfg_section *const *secs,
-                     size_t nsecs, const char *const *known_sections,
-                     struct cfg_errors *errs)
+static struct cfg *cfg_load_any(const char *path,
+                                const struct cfg_section *const *secs,
+                                size_t nsecs, const char *const *known,
+                                struct cfg_errors *errs, int partial)
 {
     struct cfg_errors local = {0, NULL};
     struct cfg_parser p;
     struct cfg *c;
     size_t before;
+    int rc;
 
     if (errs == NULL)
         errs = &local;
@@ -407,15 +425,30 @@ struct cfg *cfg_load(const char *path, const struct cfg_section *const *secs,
     memset(&p, 0, sizeof(p));
     p.c = c;
     p.errs = errs;
-    p.known = known_sections;
-    cfg_read_file(&p, path, 0, NULL, 0);
+    p.known = known;
+    rc = cfg_read_file(&p, path, 0, NULL, 0);
     cfg_defaults(c, errs);
-    if (errs->n > before) {
+    if (errs->n > before && (!partial || rc < 0)) {
         cfg_free(c);
         c = NULL;
     }
     cfg_errors_free(&local);
     return c;
+}
+
+struct cfg *cfg_load(const char *path, const struct cfg_section *const *secs,
+                     size_t nsecs, const char *const *known_sections,
+                     struct cfg_errors *errs)
+{
+    return cfg_load_any(path, secs, nsecs, known_sections, errs, 0);
+}
+
+struct cfg *cfg_load_partial(const char *path,
+                             const struct cfg_section *const *secs,
+                             size_t nsecs, const char *const *known_sections,
+                             struct cfg_errors *errs)
+{
+    return cfg_load_any(path, secs, nsecs, known_sections, errs, 1);
 }
 
 const void *cfg_section(const struct cfg *c, const char *name)
@@ -431,6 +464,40 @@ const void *cfg_section(const struct cfg *c, const char *name)
 const char *cfg_path(const struct cfg *c)
 {
     return c ? c->path : NULL;
+}
+
+void cfg_where(const struct cfg *c, const char *section, const char *key,
+               const char **file_r, int *line_r)
+{
+    const struct cfg_inst *in = c ? cfg_find_inst(c, section) : NULL;
+    int k = in ? cfg_find_key(in, key) : -1;
+
+    *file_r = c ? c->path : "";
+    *line_r = 0;
+    if (k < 0 || in->set_file[k] == NULL)
+        return;
+    *file_r = in->set_file[k];
+    *line_r = in->set_line[k];
+}
+
+void cfg_key_error(const struct cfg *c, struct cfg_errors *e,
+                   const char *section, const char *key, const char *fmt, ...)
+{
+    const char *file;
+    char *msg;
+    int line;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    cfg_where(c, section, key, &file, &line);
+    if (line > 0)
+        cfg_errors_lines(e, file, line, key, msg);
+    else
+        cfg_errors_add(e, "%s: [%s] %s (default): %s", file, section, key,
+                       msg);
+    free(msg);
 }
 
 struct cfg *cfg_acquire(struct cfg *c)

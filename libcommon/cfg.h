@@ -48,6 +48,16 @@
  *	checked here, because the program that owns them checks them.  On
  *	any error it returns NULL and the struct cfg_errors holds every
  *	error as "file:line: message" (or "file: message"), in order.
+ *	A value error that names several problems (every bad line of a
+ *	map) gives one "file:line: key: ..." error per problem.
+ *
+ *	cfg_where() tells where a key of a section was set: the file and
+ *	line, or the main file and line 0 when the key has its default.
+ *	cfg_key_error() adds an error about a key found after loading (a
+ *	secret file that cannot be read, a bad entry of a list, a socket
+ *	whose directory is missing) in the same form as the parser's:
+ *	"file:line: key: message", or "file: [section] key (default):
+ *	message" for a default value; so "-n" names the line to fix.
  *
  * OWNERSHIP
  *	cfg_load() returns a struct cfg with one reference, owned by the
@@ -108,6 +118,14 @@ struct cfg;
 struct cfg *cfg_load(const char *path, const struct cfg_section *const *secs,
                      size_t nsecs, const char *const *known_sections,
                      struct cfg_errors *errs);
+/* As cfg_load(), but the configuration comes back even with errors (the
+ * values in error unset, zero), so that the checks that follow add their
+ * errors too and "-n" lists every one; never run with it.  NULL only
+ * when the main file cannot be read. */
+struct cfg *cfg_load_partial(const char *path,
+                             const struct cfg_section *const *secs,
+                             size_t nsecs, const char *const *known_sections,
+                             struct cfg_errors *errs);
 const void *cfg_section(const struct cfg *c, const char *name);
 const char *cfg_path(const struct cfg *c);
 struct cfg *cfg_acquire(struct cfg *c);
@@ -116,6 +134,12 @@ void cfg_errors_free(struct cfg_errors *e);
 /* Append one error to e (e starts zeroed; cfg_load() also appends). */
 void cfg_errors_add(struct cfg_errors *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+void cfg_where(const struct cfg *c, const char *section, const char *key,
+               const char **file_r, int *line_r);
+void cfg_key_error(const struct cfg *c, struct cfg_errors *e,
+                   const char *section, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Print every key of the loaded sections as "[section]\nkey = value". */
 void cfg_dump(const struct cfg *c, FILE *out);

@@ -418,6 +418,25 @@ static int cfg_set_scalar(const struct cfg_key *k, void *sec, const char *s,
     return rc;
 }
 
+/* "map SPEC: problem" for each line of problems (every bad line). */
+static char *cfg_map_error(const char *spec, const char *problems)
+{
+    struct strbuf b;
+    const char *p = problems;
+
+    strbuf_init(&b, 0);
+    for (;;) {
+        size_t n = strcspn(p, "\n");
+
+        strbuf_printf(&b, "%smap %s: %.*s", b.len ? "\n" : "", spec, (int)n,
+                      p);
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    return strbuf_detach(&b);
+}
+
 static int cfg_set_text(const struct cfg_key *k, void *sec, char *s,
                         const char *base_file, char **error_r)
 {
@@ -434,9 +453,9 @@ static int cfg_set_text(const struct cfg_key *k, void *sec, char *s,
     case CFG_MAP:
         if (*s == '\0')
             return 0;
-        m = map_open(s, base_file, &err);
+        m = map_open_values(s, base_file, k->enums, &err);
         if (m == NULL) {
-            *error_r = xasprintf("map %s: %s", s, err ? err : "cannot open");
+            *error_r = cfg_map_error(s, err ? err : "cannot open");
             return -1;
         }
         *FIELD(sec, k, struct map *) = m;

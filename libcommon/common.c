@@ -3,9 +3,10 @@
  * cannot express.
  *
  * DESCRIPTION
- *	See common.h.  common_check() adds one "file: message" error (file
- *	is the main configuration file) for each of:
- *	  - a force_actions entry that verdict_check_force() refuses;
+ *	See common.h.  common_check() adds one error for each of the
+ *	following, at the file and line that set the key (cfg_key_error()):
+ *	  - each force_actions entry that verdict_check_force_entry()
+ *	    refuses (all of them, not only the first);
  *	  - log_facility not a syslog facility sluice knows;
  *	  - a local_domains or internal_networks entry that is not a domain
  *	    or an address/network (inside.h);
@@ -39,7 +40,9 @@ static const struct cfg_key common_keys[] = {
      "Previous secret, still accepted when verifying, while a new one is "
      "rolled out."},
     {"user", CFG_STRING, "", 0, 0, C(user), NULL,
-     "User to switch to after start-up; empty: do not drop privileges."},
+     "User to switch to once the socket is open; empty: stay as started (a "
+     "milter started as root then warns: its socket is root's, and "
+     "Postfix cannot use it)."},
     {"socket", CFG_STRING, "unix:/var/spool/postfix/sluice/milter.sock", 0, 0,
      C(socket), NULL,
      "Socket sluice-milter listens on: unix:PATH, inet:PORT@HOST or "
@@ -94,10 +97,13 @@ static const struct cfg_key common_keys[] = {
      "Also add X-Spam-Flag and X-Spam-Status for Sieve and mail clients."},
     {"reply_language", CFG_ENUM, "en", 0, 0, C(reply_language), "en|sv|fi",
      "Language of SMTP replies when reply_language_map has no answer."},
-    {"reply_language_map", CFG_MAP, NULL, 0, 0, C(reply_language_map), NULL,
-     "domain: map from recipient domain to reply language (en, sv or fi)."},
+    {"reply_language_map", CFG_MAP, NULL, 0, 0, C(reply_language_map),
+     "en|sv|fi",
+     "domain: map from recipient domain to reply language; every value "
+     "must be en, sv or fi."},
     {"info_url", CFG_STRING, NULL, 0, 0, C(info_url), NULL,
-     "URL appended to SMTP replies as \"(see URL)\"; unset: none."},
+     "URL appended to SMTP replies as \"(see URL)\" (\"se\", \"katso\" in "
+     "Swedish and Finnish); unset: none."},
     {"forged_result_score", CFG_DOUBLE, "1.0", 0, 1000000,
      C(forged_result_score), NULL,
      "Score of SLUICE_FORGED_RESULT, added for each X-Sluice-Result header "
@@ -185,7 +191,7 @@ void common_verdict_conf(const struct common_conf *cc, struct verdict_conf *vc)
 
 /* The secret files are validated by the code that loads them, so that
  * "-n" and the running milter apply the same rules. */
-static int common_check_secret(const char *file, const char *key,
+static int common_check_secret(const struct cfg *c, const char *key,
                                const char *path, struct cfg_errors *errs)
 {
     struct secret sec;
@@ -197,7 +203,7 @@ static int common_check_secret(const char *file, const char *key,
         secret_free(&sec);
         return 0;
     }
-    cfg_errors_add(errs, "%s: %s %s", file, key, why);
+    cfg_key_error(c, errs, "common", key, "%s", why);
     return 1;
 }
 
@@ -214,27 +220,40 @@ static int common_facility_ok(const char *f)
     return 0;
 }
 
+static int common_check_force(const struct cfg *c,
+                              const struct common_conf *cc,
+                              struct cfg_errors *errs)
+{
+    const char *why;
+    int n = 0;
+
+    for (size_t i = 0; i < cc->force_actions.n; i++) {
+        if (verdict_check_force_entry(cc->force_actions.v[i], &why) == 0)
+            continue;
+        cfg_key_error(c, errs, "common", "force_actions", "%s", why);
+        n++;
+    }
+    return n;
+}
+
 int common_check(const struct cfg *c, struct cfg_errors *errs)
 {
     const struct common_conf *cc = common_conf(c);
-    const char *file = cfg_path(c), *why = NULL;
     int n = 0;
 
     if (cc == NULL) {
-        cfg_errors_add(errs, "%s: no [common] section table loaded", file);
+        cfg_errors_add(errs, "%s: no [common] section table loaded",
+                       cfg_path(c));
         return 1;
     }
-    if (verdict_check_force(&cc->force_actions, &why) < 0) {
-        cfg_errors_add(errs, "%s: %s", file, why);
-        n++;
-    }
+    n += common_check_force(c, cc, errs);
     if (!common_facility_ok(cc->log_facility)) {
-        cfg_errors_add(errs, "%s: log_facility %s: unknown facility", file,
-                       cc->log_facility);
+        cfg_key_error(c, errs, "common", "log_facility",
+                      "%s: unknown facility", cc->log_facility);
         n++;
     }
     if (cc->secret_file == NULL) {
-        cfg_errors_add(errs, "%s: secret_file: not set", file);
+        cfg_key_error(c, errs, "common", "secret_file", "not set");
         n++;
     }
     {
@@ -245,8 +264,8 @@ int common_check(const struct cfg *c, struct cfg_errors *errs)
             inside_free(in);
         n += (int)(errs->n - before);
     }
-    n += common_check_secret(file, "secret_file", cc->secret_file, errs);
-    n += common_check_secret(file, "secret_file_previous",
+    n += common_check_secret(c, "secret_file", cc->secret_file, errs);
+    n += common_check_secret(c, "secret_file_previous",
                              cc->secret_file_previous, errs);
     return n;
 }

@@ -20,7 +20,7 @@ struct inside {
 };
 
 static int inside_fill(const struct map_backend *b, void *t,
-                       const struct cfg_list *l, const char *file,
+                       const struct cfg_list *l, const struct cfg *c,
                        const char *key, struct cfg_errors *errs)
 {
     char err[256];
@@ -30,7 +30,7 @@ static int inside_fill(const struct map_backend *b, void *t,
         char *line = xasprintf("%s yes", l->v[i]);
 
         if (b->add(t, line, err, sizeof(err)) < 0) {
-            cfg_errors_add(errs, "%s: %s: %s: %s", file, key, l->v[i], err);
+            cfg_key_error(c, errs, "common", key, "%s: %s", l->v[i], err);
             bad = 1;
         }
         free(line);
@@ -49,9 +49,9 @@ int inside_new(const struct cfg *c, struct inside **in_r,
     in->nets = maps_cidr_backend.create();
     in->domains = maps_domain_backend.create();
     bad |= inside_fill(&maps_cidr_backend, in->nets, &cc->internal_networks,
-                       cfg_path(c), "internal_networks", errs) < 0;
+                       c, "internal_networks", errs) < 0;
     bad |= inside_fill(&maps_domain_backend, in->domains, &cc->local_domains,
-                       cfg_path(c), "local_domains", errs) < 0;
+                       c, "local_domains", errs) < 0;
     if (bad) {
         inside_free(in);
         return -1;

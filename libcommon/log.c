@@ -47,6 +47,7 @@ static struct {
     FILE *json;
     int foreground;
     int debug;
+    int startup;
 } log_state;
 
 static const struct {
@@ -119,6 +120,7 @@ int log_open(const char *ident, const struct log_conf *conf,
     log_state.json = json;
     log_state.foreground = conf->foreground;
     log_state.debug = conf->debug;
+    log_state.startup = conf->startup;
     log_state.opened = 1;
     if (file == NULL)
         openlog(log_state.ident, LOG_PID | LOG_NDELAY, facility);
@@ -148,6 +150,13 @@ void log_reopen(void)
     pthread_mutex_unlock(&log_lock);
 }
 
+void log_startup_done(void)
+{
+    pthread_mutex_lock(&log_lock);
+    log_state.startup = 0;
+    pthread_mutex_unlock(&log_lock);
+}
+
 void log_close(void)
 {
     pthread_mutex_lock(&log_lock);
@@ -174,7 +183,7 @@ static void log_emit(int prio, const char *line)
 
     pthread_mutex_lock(&log_lock);
     ident = log_state.ident ? log_state.ident : "sluice";
-    if (!log_state.opened || log_state.foreground)
+    if (!log_state.opened || log_state.foreground || log_state.startup)
         fprintf(stderr, "%s: %s\n", ident, line);
     if (log_state.opened && log_state.file != NULL) {
         now = time(NULL);
@@ -301,16 +310,15 @@ void log_summary(const char *qid, const char *milter, const char *action,
 
     if (qid == NULL)
         qid = "NOQUEUE";
-    /* The one line per message per milter: "qid=Q milter=M ...", the
-     * reason quoted, the symbols last (they contain blanks). */
+    /* The one line per message per milter: "qid=Q: milter=M action=...",
+     * the reason quoted, the symbols last (they contain blanks). */
     if (reason != NULL)
-        log_info(NULL,
-                 "qid=%s milter=%s action=%s score=%.2f reason=\"%s\" "
-                 "symbols=%s",
-                 qid, milter, action, score, reason, symbols ? symbols : "");
+        log_info(qid,
+                 "milter=%s action=%s score=%.2f reason=\"%s\" symbols=%s",
+                 milter, action, score, reason, symbols ? symbols : "");
     else
-        log_info(NULL, "qid=%s milter=%s action=%s score=%.2f symbols=%s",
-                 qid, milter, action, score, symbols ? symbols : "");
+        log_info(qid, "milter=%s action=%s score=%.2f symbols=%s", milter,
+                 action, score, symbols ? symbols : "");
     pthread_mutex_lock(&log_lock);
     if (log_state.json == NULL) {
         pthread_mutex_unlock(&log_lock);

@@ -5,7 +5,11 @@
  *	log_open() sets the identity ("sluice-attach") and the destinations
  *	from the [common] settings: syslog with the given facility, or, when
  *	log_file is set, lines appended to that file ("Mon DD HH:MM:SS
- *	ident[pid]: text"); in the foreground every line also goes to stderr.
+ *	ident[pid]: text"); in the foreground every line also goes to stderr,
+ *	and so does every line while the start-up is not over (conf.startup,
+ *	until log_startup_done()): a milter started by hand says on the
+ *	terminal why it could not start, whether or not a syslog daemon
+ *	listens.
  *	json_file, when set, receives one JSON object per message summary
  *	(jansson), for Elastic/Loki.
  *
@@ -16,9 +20,14 @@
  *	starts "qid=QID: " (pass NULL qid for lines that are about no message;
  *	"qid=NOQUEUE" is used before the MTA assigned one).
  *
- *	log_summary() writes the one line per message per milter:
- *	"qid=Q milter=attach action=reject score=5.00 symbols=..." plus
- *	" reason=..." when given, and the JSON object when enabled.
+ *	Lines about a message that a milter decided take one form, key=value
+ *	after the queue ID, the milter first: log_summary() writes the one
+ *	line per message per milter,
+ *	    qid=Q: milter=attach action=reject score=10.00 reason="..." symbols=...
+ *	(reason only when given) and the JSON object when enabled; a
+ *	module's per-finding lines look the same, without "action=" right
+ *	after the milter:
+ *	    qid=Q: milter=attach file="a.exe" rule=ATTACH_BANNED_EXT action=reject
  *
  *	The module is thread-safe.  log_reopen() reopens files (after
  *	rotation, on reload).
@@ -35,11 +44,13 @@ struct log_conf {
     const char *json_file;
     int foreground;
     int debug;
+    int startup; /* also stderr until log_startup_done() */
 };
 
 int log_open(const char *ident, const struct log_conf *conf,
              const char **error_r);
 void log_reopen(void);
+void log_startup_done(void);
 void log_close(void);
 int log_facility_parse(const char *name, int *out);
 

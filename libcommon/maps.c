@@ -46,6 +46,7 @@ struct map_version {
 struct map {
     char *spec;
     char *path;
+    char *values; /* allowed values "a|b|c", or NULL */
     const struct map_backend *be;
     pthread_rwlock_t lock;
     void *tab;               /* the contents in use */
@@ -60,7 +61,7 @@ static const struct map_backend *const maps_backends[] = {
     &maps_pcre_backend,
 };
 
-static __thread char maps_err[640];
+static __thread char maps_err[MAPS_ERRORS_MAX * 300];
 static __thread char maps_value[MAPS_LINE_MAX + 1];
 
 static const char *maps_fail(const char *fmt, ...)
@@ -107,51 +108,113 @@ static int maps_version_eq(const struct map_version *a,
            a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
+/* Is value one of "a|b|c" (case-insensitive)? */
+static int maps_value_ok(const char *values, const char *value)
+{
+    const char *p = values;
+    size_t n, len = strlen(value);
+
+    for (;;) {
+        n = strcspn(p, "|");
+        if (n == len && str_ncasecmp(p, value, n) == 0)
+            return 1;
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
+    }
+}
+
+/* The value of a trimmed line, checked against values; 0 or -1. */
+static int maps_check_value(const char *values, const char *line, char *err,
+                            size_t errlen)
+{
+    char *copy, *key, *value;
+    int ok;
+
+    if (values == NULL)
+        return 0;
+    copy = xstrdup(line);
+    maps_split(copy, &key, &value);
+    ok = maps_value_ok(values, value);
+    if (!ok) {
+        int n = snprintf(err, errlen, "%.64s: value \"%.64s\" is not one of ",
+                         key, value);
+
+        for (const char *p = values; *p && n > 0 && (size_t)n + 3 < errlen;
+             p++)
+            n += *p == '|' ? snprintf(err + n, errlen - (size_t)n, ", ")
+                           : snprintf(err + n, errlen - (size_t)n, "%c", *p);
+    }
+    free(copy);
+    return ok ? 0 : -1;
+}
+
 /*
- * Read one line into the table.  Returns 0, or -1 with maps_err set.
+ * Read one line into the table.  Returns 0, or -1 with the problem in
+ * err ("file:line: message").
  */
 static int maps_add_line(const struct map_backend *be, void *tab,
-                         const char *path, unsigned lineno, char *line,
-                         size_t len)
+                         const char *values, const char *path,
+                         unsigned lineno, char *line, size_t len, char *err,
+                         size_t errlen)
 {
-    char err[512];
+    char why[512];
     char *s;
 
     if (len > MAPS_LINE_MAX) {
-        maps_fail("%s:%u: line too long (more than %d bytes)", path, lineno,
-                  MAPS_LINE_MAX);
+        snprintf(err, errlen, "%s:%u: line too long (more than %d bytes)",
+                 path, lineno, MAPS_LINE_MAX);
         return -1;
     }
     if (memchr(line, '\0', len) != NULL) {
-        maps_fail("%s:%u: NUL byte in line", path, lineno);
+        snprintf(err, errlen, "%s:%u: NUL byte in line", path, lineno);
         return -1;
     }
     s = str_trim(line);
     if (*s == '\0' || *s == '#')
         return 0;
-    err[0] = '\0';
-    if (be->add(tab, s, err, sizeof(err)) < 0) {
-        maps_fail("%s:%u: %s", path, lineno, err);
+    why[0] = '\0';
+    if (maps_check_value(values, s, why, sizeof(why)) < 0 ||
+        be->add(tab, s, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
         return -1;
     }
     return 0;
 }
 
+/* Add one line of problems to maps_err; 0 once MAPS_ERRORS_MAX are in. */
+static int maps_note(size_t *n, const char *line)
+{
+    size_t used = strlen(maps_err);
+
+    if (*n == MAPS_ERRORS_MAX) {
+        snprintf(maps_err + used, sizeof(maps_err) - used,
+                 "\nmore than %d bad lines: stopped reading",
+                 MAPS_ERRORS_MAX);
+        return 0;
+    }
+    snprintf(maps_err + used, sizeof(maps_err) - used, "%s%s",
+             *n ? "\n" : "", line);
+    (*n)++;
+    return 1;
+}
+
 /*
  * Build a table from the file.  Returns 0 with *tab_r and *v_r, or -1
- * with maps_err set ("file:line: message" or "file: message").
+ * with maps_err set: every bad line as "file:line: message" (one per
+ * line of text), or "file: message".
  */
-static int maps_load(const struct map_backend *be, const char *path,
-                     void **tab_r, struct map_version *v_r)
+static int maps_load(const struct map_backend *be, const char *values,
+                     const char *path, void **tab_r, struct map_version *v_r)
 {
     FILE *fp;
     struct stat st;
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = NULL, err[600];
+    size_t cap = 0, nbad = 0;
     ssize_t len;
     unsigned lineno = 0;
     void *tab;
-    int rc = 0;
+    int more = 1;
 
     fp = fopen(path, "re");
     if (fp == NULL) {
@@ -163,16 +226,21 @@ static int maps_load(const struct map_backend *be, const char *path,
         fclose(fp);
         return -1;
     }
+    maps_err[0] = '\0';
     tab = be->create();
-    while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0)
-        rc = maps_add_line(be, tab, path, ++lineno, line, (size_t)len);
-    if (rc == 0 && ferror(fp)) {
-        maps_fail("%s: read error: %s", path, strerror(errno));
-        rc = -1;
+    /* Paragraph: every bad line is reported, not only the first. */
+    while (more && (len = getline(&line, &cap, fp)) >= 0)
+        if (maps_add_line(be, tab, values, path, ++lineno, line, (size_t)len,
+                          err, sizeof(err)) < 0)
+            more = maps_note(&nbad, err);
+    if (ferror(fp)) {
+        snprintf(err, sizeof(err), "%s: read error: %s", path,
+                 strerror(errno));
+        maps_note(&nbad, err);
     }
     free(line);
     fclose(fp);
-    if (rc < 0) {
+    if (nbad > 0) {
         be->destroy(tab);
         return -1;
     }
@@ -184,6 +252,12 @@ static int maps_load(const struct map_backend *be, const char *path,
 
 struct map *map_open(const char *spec, const char *base_file,
                      const char **error_r)
+{
+    return map_open_values(spec, base_file, NULL, error_r);
+}
+
+struct map *map_open_values(const char *spec, const char *base_file,
+                            const char *values, const char **error_r)
 {
     const char *colon = strchr(spec, ':');
     const struct map_backend *be = NULL;
@@ -206,12 +280,13 @@ struct map *map_open(const char *spec, const char *base_file,
     }
     path = path_resolve(base_file, colon + 1);
     m = xcalloc(1, sizeof(*m));
-    if (maps_load(be, path, &m->tab, &m->seen) < 0) {
+    if (maps_load(be, values, path, &m->tab, &m->seen) < 0) {
         *error_r = maps_err;
         free(path);
         free(m);
         return NULL;
     }
+    m->values = values ? xstrdup(values) : NULL;
     m->spec = xstrdup(spec);
     m->path = path;
     m->be = be;
@@ -232,7 +307,7 @@ static void maps_reload(struct map *m, int have, const struct stat *st)
         return;
     }
     m->missing = 0;
-    if (maps_load(m->be, m->path, &tab, &v) < 0) {
+    if (maps_load(m->be, m->values, m->path, &tab, &v) < 0) {
         maps_version_of(st, &m->seen);
         log_warn(NULL, "map %s: %s; keeping the old contents", m->spec,
                  maps_err);
@@ -301,6 +376,7 @@ void map_close(struct map *m)
     pthread_rwlock_destroy(&m->lock);
     free(m->spec);
     free(m->path);
+    free(m->values);
     free(m);
 }
 

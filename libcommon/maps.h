@@ -27,8 +27,13 @@
  *		JIT where available; first match in file order wins.
  *
  *	map_open() reads and compiles the whole file: any bad line is an
- *	error "file:line: message" and no map is returned.  Relative file
- *	names are resolved against the directory of base_file.
+ *	error "file:line: message" and no map is returned; *error_r then
+ *	names every bad line (at most MAPS_ERRORS_MAX), one per line of
+ *	text.  map_open_values() also requires every value to be one of
+ *	values ("en|sv|fi", case-insensitive; NULL: any value), so that a
+ *	misspelt value is a configuration error, not a silent default.
+ *	Relative file names are resolved against the directory of
+ *	base_file.  A reload applies the same rules.
  *
  *	map_lookup() returns MAP_FOUND (and *value_r points to the value),
  *	MAP_NOTFOUND, or MAP_ERROR (*error_r says why: a bad lookup key, or
@@ -56,8 +61,12 @@ enum map_rc {
 
 struct map;
 
+#define MAPS_ERRORS_MAX 20
+
 struct map *map_open(const char *spec, const char *base_file,
                      const char **error_r);
+struct map *map_open_values(const char *spec, const char *base_file,
+                            const char *values, const char **error_r);
 enum map_rc map_lookup(struct map *m, const char *key, const char **value_r,
                        const char **error_r);
 const char *map_spec(const struct map *m);

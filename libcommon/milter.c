@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mime.h"
 #include "milter_int.h"
+#include "milter_start.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -87,14 +88,17 @@ static struct cfg *load_config(const char *path, struct cfg_errors *errs)
     static const char *const known[] = {"common", "policy", "grey",
                                         "content", "attach", NULL};
     struct cfg *c;
-    size_t n = 0;
+    size_t n = 0, before;
 
     secs[n++] = &common_section;
     for (size_t i = 0; i < milter_app.nmods; i++)
         if (milter_app.mods[i]->section)
             secs[n++] = milter_app.mods[i]->section;
-    c = cfg_load(path, secs, n, known, errs);
-    if (c != NULL && common_check(c, errs) > 0) {
+    /* Partial: the checks of common_check() run even after a parse
+     * error, so that one "-n" lists every error. */
+    before = errs->n;
+    c = cfg_load_partial(path, secs, n, known, errs);
+    if (c != NULL && common_check(c, errs) + (errs->n - before) > 0) {
         cfg_release(c);
         return NULL;
     }
@@ -121,13 +125,13 @@ static int runtime_secrets(struct runtime *rt, struct cfg_errors *errs)
     int bad = 0;
 
     if (secret_load(rt->cc->secret_file, &rt->cur, &err) < 0) {
-        cfg_errors_add(errs, "%s: secret_file %s", cfg_path(rt->cfg), err);
+        cfg_key_error(rt->cfg, errs, "common", "secret_file", "%s", err);
         bad = 1;
     }
     if (rt->cc->secret_file_previous &&
         secret_load(rt->cc->secret_file_previous, &rt->prev, &err) < 0) {
-        cfg_errors_add(errs, "%s: secret_file_previous %s", cfg_path(rt->cfg),
-                       err);
+        cfg_key_error(rt->cfg, errs, "common", "secret_file_previous", "%s",
+                      err);
         bad = 1;
     }
     return bad ? -1 : 0;
@@ -366,10 +370,13 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if ((rc = open_socket_and_drop(sock, user)) != 0)
+    if ((rc = open_socket_and_drop(sock, user)) != 0) {
+        runtime_release(rt);
         return rc;
+    }
     if (runtime_start(rt, &err) < 0) {
         log_err(NULL, "cannot start: %s", err);
+        runtime_release(rt);
         return EX_CONFIG;
     }
     smfi_settimeout((int)rt->cc->milter_timeout);
@@ -383,6 +390,7 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     mod_reload_enable();
     log_info(NULL, "%s %s listening on %s%s", milter_app.progname,
              PACKAGE_VERSION, sock, rt->enforce ? " (enforcing)" : "");
+    supervise_ready();
     rc = smfi_main();
     log_info(NULL, "%s stopped", milter_app.progname);
     return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
@@ -419,9 +427,81 @@ static void open_log(const char *progname, const struct runtime *rt,
     lc.json_file = rt->cc->json_log_file;
     lc.foreground = foreground;
     lc.debug = rt->cc->debug;
+    lc.startup = 1;
     *err = NULL;
     if (log_open(progname, &lc, err) < 0 && *err == NULL)
         *err = "cannot open the log";
+}
+
+/* What start-up needs (milter_start.h), for -n and before starting. */
+static int start_check(const struct runtime *rt, const struct options *o,
+                       struct milter_start *st)
+{
+    struct cfg_errors errs = {0};
+    int rc;
+
+    st->socket = socket_of(rt, o->socket);
+    st->socket_option = o->socket != NULL;
+    st->socket_section =
+        milter_app.allinone ? "common" : milter_app.mods[0]->name;
+    st->user = o->user ? o->user : rt->cc->user;
+    st->user_option = o->user != NULL;
+    if ((rc = milter_start_check(rt->cfg, st, &errs)) != 0) {
+        print_errors(&errs);
+        fprintf(stderr, "%s: %zu %s error%s\n", milter_app.progname, errs.n,
+                rc == EX_USAGE ? "start-up" : "configuration",
+                errs.n == 1 ? "" : "s");
+    }
+    cfg_errors_free(&errs);
+    return rc;
+}
+
+/*
+ * Start: the log, the supervisor (unless -f), the worker.  Takes rt; every
+ * way out before the worker runs releases it, so that a failed start is
+ * clean (and its status is its own, also under LeakSanitizer).
+ */
+static int start(struct runtime *rt, const struct options *o,
+                 struct milter_start *st)
+{
+    const char *err, *user;
+    char *sock;
+    int rc;
+
+    open_log(milter_app.progname, rt, o->foreground, &err);
+    if (err != NULL) {
+        fprintf(stderr, "%s: %s\n", milter_app.progname, err);
+        runtime_release(rt);
+        return EX_CONFIG;
+    }
+    if (st->socket == NULL || *st->socket == '\0') {
+        fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
+                milter_app.progname);
+        runtime_release(rt);
+        return EX_USAGE;
+    }
+    st->socket = sock = xstrdup(st->socket); /* outlives rt, for the worker */
+    milter_start_warn(st);
+    if (!o->foreground) {
+        rc = supervise_start(milter_app.progname, pidfile_of(rt),
+                             unix_path(sock));
+        runtime_release(rt); /* the worker reads the file as it is now */
+        if (rc != 0 || (rt = worker_config()) == NULL) {
+            free(sock);
+            return rc != 0 ? rc : EX_CONFIG;
+        }
+    }
+    /* Before libmilter unlinks a live milter's socket to take its place. */
+    if (milter_start_busy(st, &err) != 0) {
+        log_err(NULL, "%s: not started", err);
+        runtime_release(rt);
+        free(sock);
+        return EX_UNAVAILABLE;
+    }
+    user = o->user ? o->user : rt->cc->user;
+    rc = run_worker(rt, sock, user);
+    free(sock);
+    return rc;
 }
 
 static int run(int argc, char **argv, const char *progname,
@@ -429,9 +509,10 @@ static int run(int argc, char **argv, const char *progname,
 {
     struct options o;
     struct cfg_errors errs = {0};
+    struct milter_start st;
     struct runtime *rt;
     struct cfg *c;
-    const char *err, *sock;
+    int rc;
 
     setlocale(LC_CTYPE, "C.UTF-8");
     if (set_app(progname, mods, nmods, allinone) < 0)
@@ -455,6 +536,10 @@ static int run(int argc, char **argv, const char *progname,
         cfg_errors_free(&errs);
         return EX_CONFIG;
     }
+    if ((!o.dump || o.test) && (rc = start_check(rt, &o, &st)) != 0) {
+        runtime_release(rt);
+        return rc;
+    }
     if (o.dump)
         cfg_dump(rt->cfg, stdout);
     if (o.test)
@@ -463,27 +548,7 @@ static int run(int argc, char **argv, const char *progname,
         runtime_release(rt);
         return 0;
     }
-    open_log(progname, rt, o.foreground, &err);
-    if (err != NULL) {
-        fprintf(stderr, "%s: %s\n", progname, err);
-        return EX_CONFIG;
-    }
-    sock = socket_of(rt, o.socket);
-    if (sock == NULL || *sock == '\0') {
-        fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
-                progname);
-        return EX_USAGE;
-    }
-    sock = xstrdup(sock);
-    if (!o.foreground) {
-        if (supervise_start(progname, pidfile_of(rt), unix_path(sock)) != 0)
-            return EX_OSERR;
-        /* The worker: the configuration as the file says now. */
-        runtime_release(rt);
-        if ((rt = worker_config()) == NULL)
-            return EX_CONFIG;
-    }
-    return run_worker(rt, sock, o.user ? o.user : rt->cc->user);
+    return start(rt, &o, &st);
 }
 
 struct cfg *milter_config_load(const char *path,

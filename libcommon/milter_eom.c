@@ -296,18 +296,20 @@ static sfsistat refuse_headers(struct eom_run *er)
     struct reply r;
     char limit[64];
     struct reply_arg arg = {"limit", limit};
-    const char *why;
+    const char *why, *tpl;
 
+    /* The number alone: the words around it are the template's, in the
+     * recipient's language. */
     if ((long long)er->m->hdr_lines > c->max_header_lines) {
-        snprintf(limit, sizeof(limit), "%lld header lines",
-                 c->max_header_lines);
+        snprintf(limit, sizeof(limit), "%lld", c->max_header_lines);
         why = "too many header lines";
+        tpl = "too_many_header_lines";
     } else {
-        snprintf(limit, sizeof(limit), "%lld bytes of header",
-                 c->max_header_bytes);
+        snprintf(limit, sizeof(limit), "%lld", c->max_header_bytes);
         why = "header too big";
+        tpl = "too_many_header_bytes";
     }
-    eom_reply(er, &r, "too_many_headers", &arg, 1);
+    eom_reply(er, &r, tpl, &arg, 1);
     log_warn(er->m->qid, "%s: %zu lines, %zu bytes", why, er->m->hdr_lines,
              er->m->hdr_bytes);
     if (milter_reply(er->ctx, er->m->qid, &r) < 0) {

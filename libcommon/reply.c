@@ -14,9 +14,16 @@
  *
  *	The sentences are written in proper UTF-8 Swedish and Finnish here,
  *	but an SMTP reply must be ASCII (RFC 5321 section 4.2; SMTPUTF8 does
- *	not cover replies), so reply_build() transliterates on the way out:
- *	å ä -> a, ö -> o, Å Ä -> A, Ö -> O, é -> e, ü -> u; any other
- *	non-ASCII character becomes '?'.
+ *	not cover replies, and the MTAs in front of us rarely offer it), so
+ *	reply_build() transliterates on the way out: å ä -> a, ö -> o, Å Ä
+ *	-> A, Ö -> O, é -> e, ü -> u; any other non-ASCII character becomes
+ *	'?'.  The texts are therefore written to stay right when folded: no
+ *	word whose folded form is another word ("här" would become "har",
+ *	"has"; "för" "for"; "är" "ar"; "på" "pa"; "sätt" "satt"; Finnish
+ *	"kätkee" "katkee"), and no English inside them, not even in the
+ *	info URL's "(see URL)", which is "(se URL)" and "(katso URL)".
+ *	t/unit/reply_lang_test walks every table of every module and keeps
+ *	it so.
  *
  *	Arguments (%{file}, %{limit}, %{value}, %{rule}) are untrusted: each
  *	is cut to REPLY_ARG_MAX bytes ("..." marks the cut), and control
@@ -45,7 +52,7 @@ static const struct reply_template reply_templates[] = {
      "550",
      "5.7.1",
      {"This message was refused by the content policy of this site.",
-      "Meddelandet avvisades av innehållspolicyn på den här servern.",
+      "Meddelandet avvisades enligt mottagarserverns innehållspolicy.",
       "Viesti hylättiin tämän palvelimen sisältökäytännön perusteella."}},
     {"greylist",
      "451",
@@ -72,15 +79,27 @@ static const struct reply_template reply_templates[] = {
       "postmastern.",
       "Viestiä ei voitu tarkistaa, joten se hylättiin; ota yhteyttä "
       "postmasteriin."}},
-    {"too_many_headers",
+    {"too_many_header_lines",
      "552",
      "5.3.4",
-     {"The message header is too big: at most %{limit} are accepted here.",
-      "Meddelandets huvud är för stort: högst %{limit} tas emot här.",
-      "Viestin otsake on liian suuri: täällä hyväksytään enintään "
-      "%{limit}."}},
+     {"The message header is too big: at most %{limit} header lines are "
+      "accepted here.",
+      "Meddelandet avvisades: huvudet överskrider gränsen %{limit} rader.",
+      "Viestin otsake on liian suuri: täällä hyväksytään enintään %{limit} "
+      "otsakeriviä."}},
+    {"too_many_header_bytes",
+     "552",
+     "5.3.4",
+     {"The message header is too big: at most %{limit} bytes of header are "
+      "accepted here.",
+      "Meddelandet avvisades: huvudet överskrider gränsen %{limit} byte.",
+      "Viestin otsake on liian suuri: täällä hyväksytään enintään %{limit} "
+      "tavua otsaketta."}},
     {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
+
+/* Before the info URL: " (see URL)" in the reply's language. */
+static const char *const reply_see[LANG_COUNT] = {"see", "se", "katso"};
 
 #define REPLY_MAX_TABLES 16
 
@@ -153,6 +172,11 @@ static const struct reply_template *reply_find(const char *reason)
             if (str_casecmp(p->reason, reason) == 0)
                 return p;
     return NULL;
+}
+
+const struct reply_template *reply_table_at(size_t i)
+{
+    return i < reply_ntables ? reply_tables[i] : NULL;
 }
 
 int reply_known(const char *reason)
@@ -280,7 +304,7 @@ int reply_build(struct reply *r, const char *reason, enum reply_lang lang,
     strbuf_init(&b, 0);
     reply_expand(&b, t->text[lang], args, nargs);
     if (info_url != NULL && *info_url != '\0') {
-        strbuf_puts(&b, " (see ");
+        strbuf_printf(&b, " (%s ", reply_see[lang]);
         reply_put_ascii(&b, info_url, 200, 1);
         strbuf_puts(&b, ")");
     }

@@ -7,7 +7,8 @@
  *	sentence in English, Swedish and Finnish.  Templates take named
  *	arguments "%{file}", "%{limit}", "%{value}", "%{rule}"; a missing
  *	argument expands to "".  reply_build() fills a struct reply; when an
- *	info URL is configured it is appended as " (see URL)".  Internal
+ *	info URL is configured it is appended as " (see URL)", in the
+ *	reply's language (" (se URL)", " (katso URL)").  Internal
  *	symbol names never appear in the text: templates name the rule in
  *	plain words.  The text is printable ASCII: templates are
  *	transliterated, and in arguments and the URL every non-ASCII
@@ -27,6 +28,8 @@
  *	called at program start, before any thread, by the milter glue for
  *	every module of the program (and by tests).  Registering the same
  *	table twice is harmless.  reply_known() tells whether a key exists.
+ *	reply_table_at() returns the i-th table registered (libcommon's own
+ *	is the first), NULL past the last: for tests that walk them all.
  *	A key no table has gives the generic "policy" reply.
  *
  * OWNERSHIP
@@ -70,6 +73,7 @@ enum reply_lang reply_lang_for(const char *rcpt, struct map *lang_map,
                                enum reply_lang def);
 void reply_register(const struct reply_template *table);
 int reply_known(const char *reason);
+const struct reply_template *reply_table_at(size_t i);
 /* 0 ok; -1 unknown reason (then a generic 550 5.7.1 is filled in). */
 int reply_build(struct reply *r, const char *reason, enum reply_lang lang,
                 const char *info_url, const struct reply_arg *args,

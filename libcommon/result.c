@@ -506,8 +506,9 @@ int secret_load(const char *path, struct secret *s, const char **error_r)
     if (len < SECRET_MIN) {
         OPENSSL_cleanse(buf, sizeof(buf));
         return secret_fail(error_r, path,
-                           "secret is shorter than 32 bytes (make one with "
-                           "\"head -c 32 /dev/urandom | base64\")");
+                           "secret is shorter than 32 bytes (make one of 48 "
+                           "random bytes: umask 027; head -c 48 "
+                           "/dev/urandom > FILE)");
     }
     s->key = xmalloc(len);
     memcpy(s->key, buf, len);

@@ -86,26 +86,30 @@ static int verdict_force_entry(const char *e, char *sym, enum action *a)
     return action_parse(eq + 1, a);
 }
 
-int verdict_check_force(const struct cfg_list *force, const char **error_r)
+int verdict_check_force_entry(const char *entry, const char **error_r)
 {
     static __thread char err[256];
     char sym[RESULT_SYM_MAX];
     enum action a;
 
+    if (verdict_force_entry(entry, sym, &a) == 0)
+        return 0;
+    snprintf(err, sizeof(err),
+             "bad entry \"%.64s\" (expected SYMBOL=action, action one of "
+             "accept, add_header, rewrite_subject, greylist, quarantine, "
+             "reject, discard)",
+             entry);
+    *error_r = err;
+    return -1;
+}
+
+int verdict_check_force(const struct cfg_list *force, const char **error_r)
+{
     if (force == NULL)
         return 0;
-    for (size_t i = 0; i < force->n; i++) {
-        if (verdict_force_entry(force->v[i], sym, &a) < 0) {
-            snprintf(err, sizeof(err),
-                     "bad force_actions entry \"%.64s\" (expected "
-                     "SYMBOL=action, action one of accept, add_header, "
-                     "rewrite_subject, greylist, quarantine, reject, "
-                     "discard)",
-                     force->v[i]);
-            *error_r = err;
+    for (size_t i = 0; i < force->n; i++)
+        if (verdict_check_force_entry(force->v[i], error_r) < 0)
             return -1;
-        }
-    }
     return 0;
 }
 

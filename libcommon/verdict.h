@@ -62,8 +62,11 @@ struct verdict {
 const char *action_name(enum action a);
 int action_parse(const char *s, enum action *a); /* 0 ok, -1 unknown */
 
-/* Check the force list syntax; 0 ok, -1 with *error_r (static). */
+/* Check the force list syntax; 0 ok, -1 with *error_r (static, per
+ * thread) about the first bad entry.  verdict_check_force_entry() checks
+ * one entry, so that a caller can report every bad one. */
 int verdict_check_force(const struct cfg_list *force, const char **error_r);
+int verdict_check_force_entry(const char *entry, const char **error_r);
 
 void verdict_decide(const struct verdict_conf *conf,
                     const struct result *const *results, size_t n,

@@ -65,8 +65,13 @@ static const struct {
     const char *section, *key, *value, *why;
 } confdoc_conf_sets[] = {
     {"common", "secret_file", "secret",
-     "Here: the file \"secret\" next to this one (make install generates "
-     "it)."},
+     "Here: the file \"secret\" next to this one (make install and the "
+     "Debian package generate it)."},
+    {"common", "user", "sluice",
+     "Here: the user the milters run as once their sockets are open (the "
+     "Debian package creates it; by hand: adduser --system --group "
+     "--no-create-home sluice).  Postfix, in its group, can use the "
+     "sockets."},
     {"attach", "enforce", "yes",
      "Here: sluice-attach is the last (only) milter of the chain."},
 };

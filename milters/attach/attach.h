@@ -31,6 +31,7 @@
 #include "cfg.h"
 #include "maps.h"
 #include "module.h"
+#include "reply.h"
 
 enum attach_action {
     ATTACH_REJECT = 0,
@@ -104,6 +105,8 @@ struct attach_scan {
 extern const struct cfg_section attach_section;
 extern const struct module attach_module;
 extern const struct reply_template attach_replies[]; /* attach_reply.c */
+/* attach_reply.c: a finding's file as a reply names it (caller frees). */
+char *attach_reply_file(const char *file, enum reply_lang lang);
 const char *attach_rule_symbol(enum attach_rule r);
 void attach_found(struct attach_scan *s, enum attach_rule r, const char *file,
                   size_t part_index);

@@ -259,8 +259,8 @@ static int attach_setup(const struct cfg *cfg, void **state_r,
         st->score[r] = attach_rules[r].score;
     for (i = 0; i < c->scores.n; i++) {
         if (attach_score_set(st, c->scores.v[i], &error) < 0) {
-            cfg_errors_add(errs, "%s: [attach] scores: %s: %s", cfg_path(cfg),
-                           c->scores.v[i], error);
+            cfg_key_error(cfg, errs, "attach", "scores", "%s: %s",
+                          c->scores.v[i], error);
             bad = 1;
         }
     }
@@ -501,7 +501,7 @@ static void attach_report(const struct attach_scan *s, const struct sl_msg *m,
     for (i = 0; i < s->nf; i++) {
         f = &s->f[i];
         result_add(res, attach_rule_symbol(f->rule), f->score, f->file);
-        log_info(m->qid, "attach: file=\"%s\" rule=%s action=%s",
+        log_info(m->qid, "milter=attach file=\"%s\" rule=%s action=%s",
                  f->file ? f->file : "", attach_rule_symbol(f->rule),
                  attach_action_name(attach_action_of(s->conf, f)));
     }
@@ -524,9 +524,10 @@ static enum mod_rc attach_reject(struct mod_ctx *x,
                                  const struct attach_finding *f,
                                  const char *reason)
 {
-    char key[RESULT_SYM_MAX], limit[32] = "", value[32] = "";
+    char key[RESULT_SYM_MAX], limit[32] = "", value[32] = "", *file;
     struct reply_arg args[4];
     struct mod_out *out = &x->out;
+    const struct common_conf *cc;
 
     snprintf(key, sizeof(key), "%s",
              reason ? reason : attach_rule_symbol(f->rule));
@@ -538,11 +539,17 @@ static enum mod_rc attach_reject(struct mod_ctx *x,
         attach_fmt_limit(limit, sizeof(limit), f->limit, is_size);
         attach_fmt_limit(value, sizeof(value), f->value, is_size);
     }
-    args[0] = (struct reply_arg){"file", f->file ? f->file : ""};
+    cc = common_conf(x->env->cfg);
+    file = attach_reply_file(f->file ? f->file : "",
+                             reply_lang_for(mod_reply_rcpt(x),
+                                            cc->reply_language_map,
+                                            (enum reply_lang)cc->reply_language));
+    args[0] = (struct reply_arg){"file", file};
     args[1] = (struct reply_arg){"limit", limit};
     args[2] = (struct reply_arg){"value", value};
     args[3] = (struct reply_arg){"rule", attach_rules[f->rule].words};
     mod_reply(out, x->env->cfg, mod_reply_rcpt(x), key, args, 4);
+    free(file);
     snprintf(out->reason_buf, sizeof(out->reason_buf), "%s%s%s",
              attach_rule_symbol(f->rule), f->file ? " " : "",
              f->file ? f->file : "");

@@ -5,13 +5,18 @@
  */
 #include "attach.h"
 
+#include <string.h>
+
+#include "util.h"
+
 const struct reply_template attach_replies[] = {
     {"attach_banned_ext",
      "550",
      "5.7.1",
      {"Attachment %{file} was refused: files of this type are not accepted "
       "here.",
-      "Bilagan %{file} avvisades: filer av den här typen tas inte emot här.",
+      "Bilagan %{file} avvisades: filer av denna typ tas inte emot av "
+      "mottagarservern.",
       "Liite %{file} hylättiin: tämäntyyppisiä tiedostoja ei oteta vastaan "
       "täällä."}},
     {"attach_double_ext",
@@ -21,8 +26,8 @@ const struct reply_template attach_replies[] = {
       "behind a second extension.",
       "Bilagan %{file} avvisades: namnet döljer den verkliga filtypen bakom "
       "en andra filändelse.",
-      "Liite %{file} hylättiin: sen nimi kätkee todellisen tiedostotyypin "
-      "toisen tiedostopäätteen taakse."}},
+      "Liite %{file} hylättiin: sen nimi piilottaa todellisen "
+      "tiedostotyypin toisen tiedostopäätteen taakse."}},
     {"attach_unicode_trick",
      "550",
      "5.7.1",
@@ -37,8 +42,7 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: it is a program disguised as another "
       "type of file.",
-      "Bilagan %{file} avvisades: den är ett program förklätt till en annan "
-      "typ av fil.",
+      "Bilagan %{file} avvisades: den innehåller ett förklätt program.",
       "Liite %{file} hylättiin: se on ohjelma, joka on naamioitu "
       "toisenlaiseksi tiedostoksi."}},
     {"attach_archive_banned",
@@ -46,8 +50,8 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: the archive contains files of a type "
       "that is not accepted here.",
-      "Bilagan %{file} avvisades: arkivet innehåller filer av en typ som inte "
-      "tas emot här.",
+      "Bilagan %{file} avvisades: arkivet innehåller filer av en typ som "
+      "inte tas emot av mottagarservern.",
       "Liite %{file} hylättiin: arkisto sisältää tiedostoja, joiden tyyppiä "
       "ei oteta vastaan täällä."}},
     {"attach_encrypted",
@@ -55,7 +59,7 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: it is an encrypted archive that could "
       "not be checked.",
-      "Bilagan %{file} avvisades: den är ett krypterat arkiv som inte kunde "
+      "Bilagan %{file} avvisades: ett krypterat arkiv som inte kunde "
       "kontrolleras.",
       "Liite %{file} hylättiin: se on salattu arkisto, jota ei voitu "
       "tarkistaa."}},
@@ -64,8 +68,8 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: the archive unpacks to more than this "
       "site accepts.",
-      "Bilagan %{file} avvisades: arkivet packas upp till mer än vad som tas "
-      "emot här.",
+      "Bilagan %{file} avvisades: uppackat överskrider arkivet "
+      "mottagarserverns gränser.",
       "Liite %{file} hylättiin: arkisto purkautuu suuremmaksi kuin täällä "
       "hyväksytään."}},
     {"attach_macro",
@@ -73,20 +77,21 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} was refused: documents with macros are not "
       "accepted here.",
-      "Bilagan %{file} avvisades: dokument med makron tas inte emot här.",
+      "Bilagan %{file} avvisades: dokument med makron tas inte emot av "
+      "mottagarservern.",
       "Liite %{file} hylättiin: makroja sisältäviä asiakirjoja ei oteta "
       "vastaan täällä."}},
     {"attach_too_big",
      "552",
      "5.3.4",
      {"The message is too big: the limit here is %{limit}.",
-      "Meddelandet är för stort: gränsen här är %{limit}.",
+      "Meddelandet avvisades: storleken överskrider gränsen %{limit}.",
       "Viesti on liian suuri: enimmäiskoko täällä on %{limit}."}},
     {"attach_too_many_parts",
      "550",
      "5.7.1",
      {"The message has too many parts: at most %{limit} are accepted here.",
-      "Meddelandet har för många delar: högst %{limit} tas emot här.",
+      "Meddelandet avvisades: antalet delar överskrider gränsen %{limit}.",
       "Viestissä on liian monta osaa: täällä hyväksytään enintään "
       "%{limit}."}},
     {"attach_too_many_attachments",
@@ -94,7 +99,7 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"The message has too many attachments: at most %{limit} are accepted "
       "here.",
-      "Meddelandet har för många bilagor: högst %{limit} tas emot här.",
+      "Meddelandet avvisades: antalet bilagor överskrider gränsen %{limit}.",
       "Viestissä on liian monta liitettä: täällä hyväksytään enintään "
       "%{limit}."}},
     {"attach_mime_unreadable",
@@ -102,8 +107,8 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"The message was refused: its MIME structure cannot be read reliably, "
       "so its attachments cannot be checked.",
-      "Meddelandet avvisades: dess MIME-struktur kan inte läsas på ett "
-      "tillförlitligt sätt, så bilagorna kan inte kontrolleras.",
+      "Meddelandet avvisades: MIME-strukturen kan inte tolkas entydigt, och "
+      "bilagorna kan inte kontrolleras.",
       "Viesti hylättiin: sen MIME-rakennetta ei voida lukea luotettavasti, "
       "joten liitteitä ei voida tarkistaa."}},
     {"attach_signed_strip",
@@ -111,9 +116,48 @@ const struct reply_template attach_replies[] = {
      "5.7.1",
      {"Attachment %{file} is not accepted here, and this signed or encrypted "
       "message cannot be delivered without it.",
-      "Bilagan %{file} tas inte emot här, och detta signerade eller "
-      "krypterade meddelande kan inte levereras utan den.",
+      "Bilagan %{file} tas inte emot av mottagarservern, och detta "
+      "signerade eller krypterade meddelande kan inte levereras utan den.",
       "Liitettä %{file} ei oteta vastaan täällä, eikä tätä allekirjoitettua "
       "tai salattua viestiä voi toimittaa ilman sitä."}},
     {NULL, NULL, NULL, {NULL, NULL, NULL}},
 };
+
+/* A part without a name, in each language (ASCII: it is an argument). */
+static const char *const attach_unnamed[LANG_COUNT] = {
+    "(unnamed)", "(utan namn)", "(nimeton)"};
+
+/*
+ * The %{file} of a reply: a file inside an archive, which findings and
+ * logs name "inner.exe in outer.zip", is written as a path from the
+ * attachment down, "outer.zip/inner.exe", the same in every language
+ * (an English "in" has no place in a Swedish sentence), and "(unnamed)"
+ * in the reply's language.  Caller frees.
+ */
+char *attach_reply_file(const char *file, enum reply_lang lang)
+{
+    struct strbuf b;
+    const char *end = file + strlen(file), *in;
+
+    if ((unsigned)lang >= LANG_COUNT)
+        lang = LANG_EN;
+    strbuf_init(&b, 0);
+    /* Paragraph: the components, outermost (the last) first. */
+    while (end > file) {
+        const char *start = file;
+        size_t n;
+
+        for (in = file; (in = strstr(in, " in ")) != NULL && in + 4 <= end;
+             in++)
+            start = in + 4;
+        n = (size_t)(end - start);
+        if (b.len > 0)
+            strbuf_puts(&b, "/");
+        if (n == 9 && strncmp(start, "(unnamed)", 9) == 0)
+            strbuf_puts(&b, attach_unnamed[lang]);
+        else
+            strbuf_append(&b, start, n);
+        end = start > file ? start - 4 : file;
+    }
+    return b.data ? strbuf_detach(&b) : xstrdup("");
+}

@@ -12,6 +12,13 @@ e2e_lab lab attach
 e2e_msg exe "Update" "Please run the attached update." \
     "$S/fake.exe|application/octet-stream|update.exe"
 expect_reject lab exe ".exe attachment" 'update\.exe' ATTACH_BANNED_EXT
+# One log form: the finding and the summary both start "qid=Q: milter=attach".
+q=$(lab_qid "$T/lab" exe)
+t_like "$(grep -F "qid=$q:" "$T/lab/log/sluice.log" | grep -F 'update.exe' | head -n 1)" \
+    "qid=$q: milter=attach file=\"update\\.exe\" rule=ATTACH_BANNED_EXT action=reject\$" \
+    "log: the finding line is qid=Q: milter=attach file=... rule=... action=..."
+t_like "$(e2e_summary lab exe attach)" "qid=$q: milter=attach action=reject score=" \
+    "log: the summary line is qid=Q: milter=attach action=... score=..."
 
 e2e_msg pdfexe "Invoice" "Your invoice is attached." \
     "$S/invoice.pdf.exe|application/octet-stream"
@@ -63,6 +70,12 @@ expect_reject lab docm ".docm with a macro" 'macro\.docm' ATTACH_MACRO
 # -- delivered ---------------------------------------------------------------
 e2e_msg text "Lunch" "Hello Bob, lunch on Friday?"
 expect_accept lab text "plain text"
+# The headers as written: a space after the colon, as sluice.conf(5) shows.
+f=$(e2e_delivered lab text)
+t_like "$(grep -m1 '^X-Sluice-Verdict:' "$f")" '^X-Sluice-Verdict: accept; score=[0-9.]+(/[0-9.]+)?; symbols=' \
+    "X-Sluice-Verdict: a space after the colon, score=S or S/T"
+t_like "$(grep -m1 '^X-Sluice-Result:' "$f")" '^X-Sluice-Result: v=1; attach; qid=' \
+    "X-Sluice-Result: a space after the colon"
 
 e2e_msg pdf "Minutes" "The minutes, as a PDF." "$S/clean.pdf|application/pdf"
 expect_accept lab pdf "clean PDF"

@@ -78,7 +78,7 @@ LAB_WAIT=10 lab_wait lab_mta_sent_ok "$D" multi-b
 t_result $? "multi: delivered to multi-b"
 t_ok "multi: never delivered to refuse-x" not lab_mta_sent_ok "$D" refuse-x
 line=$(grep 'recipient <refuse-x@rcpt.test>' "$D/log/sluice.log" | tail -n 1)
-t_like "$line" '^.*qid=[0-9A-Za-z]*[0-9][0-9A-Za-z]* milter=testmod action=reject ' \
+t_like "$line" '^.*qid=[0-9A-Za-z]*[0-9][0-9A-Za-z]*: milter=testmod action=reject ' \
     "multi: the refusal's summary line carries the queue ID"
 line=$(grep 'recipient <defer-x@rcpt.test>' "$D/log/sluice.log" | tail -n 1)
 t_like "$line" 'milter=testmod action=tempfail' "multi: the deferral is logged"

@@ -89,7 +89,7 @@ lab_header() {
 }
 
 lab_summary_now() {
-    grep -E "qid=$2:? milter=$3 " "$1/log/sluice.log" 2>/dev/null | tail -n 1
+    grep -E "qid=$2:? milter=$3 action=" "$1/log/sluice.log" 2>/dev/null | tail -n 1
 }
 
 lab_summary_known() { [ -n "$(lab_summary_now "$1" "$2" "$3")" ]; }
@@ -102,7 +102,7 @@ lab_summary() {
 # lab_final D QID: the last summary line logged for QID (by any milter:
 # in a chain, the enforcer logs last).
 lab_final_now() {
-    grep -E "qid=$2:? milter=[a-z]+ " "$1/log/sluice.log" 2>/dev/null | tail -n 1
+    grep -E "qid=$2:? milter=[a-z]+ action=" "$1/log/sluice.log" 2>/dev/null | tail -n 1
 }
 
 lab_final_known() { [ -n "$(lab_final_now "$1" "$2")" ]; }

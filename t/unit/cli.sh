@@ -12,7 +12,9 @@ chmod 600 "$dir/secret"
 cat >"$dir/good.conf" <<EOC
 [common]
 secret_file = secret
+socket = unix:$dir/milter.sock
 [attach]
+socket = unix:$dir/attach.sock
 enforce = yes
 banned_extensions = exe, scr
 EOC
@@ -52,11 +54,11 @@ for prog in sluice-attach sluice-milter; do
     t $(( rc != 64 )) "$prog with a bad option exits 64 (got $rc)"
 done
 # The installed programs know the suite's sections, never a test-only one.
-printf '[testmod]\nenforce = no\n' >"$dir/testmod.conf"
+printf '[testmod]\nsocket = unix:%s/testmod.sock\nenforce = no\n' "$dir" >"$dir/testmod.conf"
 cat "$dir/good.conf" "$dir/testmod.conf" >"$dir/withtest.conf"
 for prog in sluice-attach sluice-milter; do
     out=$("$top_builddir/$prog" -n -c "$dir/withtest.conf" 2>&1); rc=$?
-    case $rc:$out in 78:*"withtest.conf:6: unknown section [testmod]"*) t 0 "$prog refuses a [testmod] section";;
+    case $rc:$out in 78:*"withtest.conf:8: unknown section [testmod]"*) t 0 "$prog refuses a [testmod] section";;
         *) t 1 "$prog refuses a [testmod] section (got $rc: $out)";; esac
 done
 out=$("$top_builddir/t/sluice-testmod" -n -c "$dir/withtest.conf" 2>&1); rc=$?

@@ -72,27 +72,29 @@ static const struct {
     {"good secret", S, SECRET32 "\n", 0640, NULL},
     {"secret mode 0600", S, SECRET32, 0600, NULL},
     {"missing secret", S, NULL, 0,
-     "main.conf: secret_file secret: No such file or directory"},
+     "main.conf:2: secret_file: secret: No such file or directory"},
     {"world-readable secret", S, SECRET32, 0644,
-     "main.conf: secret_file secret: secret file is accessible by others "
+     "main.conf:2: secret_file: secret: secret file is accessible by others "
      "(chmod o-rw, e.g. mode 0640)"},
     {"short secret", S, "0123456789abcdef0123456789abcde\n", 0600,
-     "main.conf: secret_file secret: secret is shorter than 32 bytes (make "
-     "one with \"head -c 32 /dev/urandom | base64\")"},
+     "main.conf:2: secret_file: secret: secret is shorter than 32 bytes (make "
+     "one of 48 random bytes: umask 027; head -c 48 /dev/urandom > FILE)"},
     {"previous secret checked too", S "secret_file_previous = old\n", SECRET32,
-     0600, "main.conf: secret_file_previous old: No such file or directory"},
+     0600, "main.conf:3: secret_file_previous: old: No such file or directory"},
     {"empty secret_file", "secret_file =\n", SECRET32, 0600,
-     "main.conf: secret_file: not set"},
+     "main.conf:2: secret_file: not set"},
+    {"default secret path named as a default", "", NULL, 0,
+     "main.conf: [common] secret_file (default): /etc/sluice/secret: "},
     {"good force list",
      S "force_actions = ATTACH_BANNED_EXT=reject, VIRUS=discard\n", SECRET32,
      0600, NULL},
     {"bad force action", S "force_actions = ATTACH_BANNED_EXT=explode\n",
-     SECRET32, 0600, "main.conf: bad force_actions entry"},
+     SECRET32, 0600, "main.conf:3: force_actions: bad entry \"ATTACH_BANNED_EXT=explode\""},
     {"force entry without =", S "force_actions = VIRUS\n", SECRET32, 0600,
-     "main.conf: bad force_actions entry"},
+     "main.conf:3: force_actions: bad entry \"VIRUS\""},
     {"good log facility", S "log_facility = local3\n", SECRET32, 0600, NULL},
     {"bad log facility", S "log_facility = kitchen\n", SECRET32, 0600,
-     "main.conf: log_facility kitchen: unknown facility"},
+     "main.conf:3: log_facility: kitchen: unknown facility"},
 };
 
 static void test_check(void)
@@ -127,6 +129,32 @@ static void test_check(void)
         cfg_release(c);
         leave();
     }
+}
+
+/* Every bad entry of a list is reported, each at the key's line. */
+static void test_every_error(void)
+{
+    struct cfg_errors e;
+    struct cfg *c;
+    int n;
+
+    enter();
+    put("secret", SECRET32, 0600);
+    c = load("[common]\n" S "\nforce_actions = FOO=explode, BAR, "
+             "BAZ=reject\n",
+             &e);
+    ok(c != NULL, "every error: loads");
+    n = c ? common_check(c, &e) : 0;
+    ok(n == 2 && e.n == 2 &&
+           strncmp(e.v[0], "main.conf:4: force_actions: bad entry \"FOO=explode\"",
+                   51) == 0 &&
+           strncmp(e.v[1], "main.conf:4: force_actions: bad entry \"BAR\"", 43) == 0,
+       "every error: both bad force_actions entries, at line 4");
+    for (size_t j = 0; j < e.n; j++)
+        diag("%s", e.v[j]);
+    cfg_errors_free(&e);
+    cfg_release(c);
+    leave();
 }
 
 static void test_defaults(void)
@@ -191,5 +219,6 @@ int main(void)
 {
     test_defaults();
     test_check();
+    test_every_error();
     return done_testing();
 }

@@ -120,14 +120,14 @@ static void test_file(void)
                 "attach_banned_ext", "192.0.2.7", "a@example.org",
                 "b@example.org");
     ok(grep_count(logpath,
-                  "qid=Q3 milter=attach action=reject score=5.00 "
+                  "qid=Q3: milter=attach action=reject score=5.00 "
                   "reason=\"attach_banned_ext\" "
                   "symbols=ATTACH_BANNED_EXT(5.00)[a.exe]",
                   NULL, 0) == 1,
        "summary: the text line");
     log_summary("Q4", "attach", "accept", 0, "", NULL, NULL, "", "x@y");
     ok(grep_count(logpath,
-                  "qid=Q4 milter=attach action=accept score=0.00 "
+                  "qid=Q4: milter=attach action=accept score=0.00 "
                   "symbols=\n",
                   NULL, 0) == 1,
        "summary: no reason, no reason=");

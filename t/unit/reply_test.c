@@ -48,7 +48,8 @@ static const char *const reasons[] = {
     "greylist",
     "tempfail",
     "error",
-    "too_many_headers",
+    "too_many_header_lines",
+    "too_many_header_bytes",
     "test_module",
     "test_score",
 };
@@ -96,8 +97,8 @@ static const struct {
      "accepted here."},
     {"banned extension, Swedish transliterated", "attach_banned_ext", LANG_SV,
      "invoice.exe", NULL, NULL, 0, "550", "5.7.1",
-     "Bilagan invoice.exe avvisades: filer av den har typen tas inte emot "
-     "har."},
+     "Bilagan invoice.exe avvisades: filer av denna typ tas inte emot av "
+     "mottagarservern."},
     {"banned extension, Finnish transliterated", "attach_banned_ext", LANG_FI,
      "invoice.exe", NULL, NULL, 0, "550", "5.7.1",
      "Liite invoice.exe hylattiin: tamantyyppisia tiedostoja ei oteta "
@@ -106,7 +107,7 @@ static const struct {
      0, "552", "5.3.4", "The message is too big: the limit here is 10 MB."},
     {"too many parts, Swedish", "attach_too_many_parts", LANG_SV, NULL, "100",
      NULL, 0, "550", "5.7.1",
-     "Meddelandet har for manga delar: hogst 100 tas emot har."},
+     "Meddelandet avvisades: antalet delar overskrider gransen 100."},
     {"too many attachments, Finnish", "attach_too_many_attachments", LANG_FI,
      NULL, "20", NULL, 0, "550", "5.7.1",
      "Viestissa on liian monta liitetta: taalla hyvaksytaan enintaan 20."},
@@ -123,8 +124,8 @@ static const struct {
      "https://example.org/mailpolicy)"},
     {"info URL in Swedish too", "attach_macro", LANG_SV, "a.docm", NULL,
      "https://example.org/p", 0, "550", "5.7.1",
-     "Bilagan a.docm avvisades: dokument med makron tas inte emot har. (see "
-     "https://example.org/p)"},
+     "Bilagan a.docm avvisades: dokument med makron tas inte emot av "
+     "mottagarservern. (se https://example.org/p)"},
     {"unknown reason -> generic policy reply, rc -1", "no_such_reason", LANG_EN,
      NULL, NULL, NULL, -1, "550", "5.7.1",
      "This message was refused by the content policy of this site."},

@@ -297,8 +297,61 @@ static void test_actions(void)
     }
 }
 
+/*
+ * sluice.conf(5) shows X-Sluice-Verdict as the code writes it: its
+ * examples (the .Bd block after "For example:", continuation lines
+ * joined) are what verdict_header() makes of the same verdicts.
+ */
+static void test_manual(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[4096], line[512], doc[4096] = "";
+    int in = 0, seen = 0;
+    FILE *fp;
+    static const struct verdict v[] = {
+        {ACT_ACCEPT, 0, 0, NULL, "", NULL},
+        {ACT_ADD_HEADER, 6, 5, NULL, "ATTACH_MACRO(6.00)[a.docm]", NULL},
+        {ACT_REJECT, 10, 15, "ATTACH_BANNED_EXT",
+         "ATTACH_BANNED_EXT(10.00)[a.exe]", NULL},
+    };
+
+    snprintf(path, sizeof(path), "%s/man/sluice.conf.5", top ? top : ".");
+    if ((fp = fopen(path, "r")) == NULL) {
+        ok(0, "manual: %s is readable (set top_srcdir)", path);
+        return;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, "For example:") == 0)
+            seen = 1;
+        else if (seen && strncmp(line, ".Bd", 3) == 0)
+            in = 1;
+        else if (in && strncmp(line, ".Ed", 3) == 0)
+            break;
+        else if (in && line[0] == ' ') /* continues the line before */
+            strncat(doc, line + strspn(line, " ") - 1,
+                    sizeof(doc) - strlen(doc) - 1);
+        else if (in) {
+            if (doc[0])
+                strncat(doc, "\n", sizeof(doc) - strlen(doc) - 1);
+            strncat(doc, line, sizeof(doc) - strlen(doc) - 1);
+        }
+    }
+    fclose(fp);
+    for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+        char *h = verdict_header(&v[i]);
+        char want[512];
+
+        snprintf(want, sizeof(want), "X-Sluice-Verdict: %s", h);
+        ok(strstr(doc, want) != NULL, "manual: sluice.conf(5) shows \"%s\"",
+           want);
+        free(h);
+    }
+}
+
 int main(void)
 {
+    test_manual();
     test_decide();
     test_misc_decide();
     test_headers();

@@ -35,7 +35,8 @@
  *	attachment and archive member name.  A rule counts one hit, or
  *	each match with tflags multiple (maxhits=N, at most 1000).  Metas
  *	then see the hit counts.  Each rule that hit and is neither a
- *	sub-rule ("__" prefix) nor scored 0 becomes a symbol, its score as
+ *	sub-rule ("__" prefix) nor scored 0 (or under 0.005 either way:
+ *	SpamAssassin's informational 0.001) becomes a symbol, its score as
  *	set (SpamAssassin's first score), else 1.0 (0.01 for T_ rules).
  *	Matching is bounded by PCRE2's match limit (RULES_MATCH_LIMIT).
  *

@@ -283,7 +283,9 @@ static void run_report(const struct rules *r, const struct rules_msg *rm,
 
         if (rm->hits[i] == 0 || strncmp(ru->name, "__", 2) == 0)
             continue;
-        if ((score = run_score(ru)) == 0)
+        /* SpamAssassin's informational scores (0.001) would only crowd
+         * the verdict */
+        if ((score = run_score(ru)) > -0.005 && score < 0.005)
             continue;
         result_add(res, ru->name, score, NULL);
     }

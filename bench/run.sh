@@ -36,6 +36,19 @@
 #         null-c1-inet-nr-nodelay (-N -R: no replies, no DATA),
 #         null-c1-inet-nrdata-nodelay (-N -R -D: DATA answered, as Sluice does),
 #         attach-c1-unix, attach-c1-inet, all-c1-unix, all-c1-inet
+#   grey  distinct triplets: GN messages at concurrency C, each to a new
+#         recipient (smtp-source -N), so that every message is a triplet
+#         sluice-grey has never seen: none-grey, null-grey, grey
+#         (sluice-grey alone, not enforcing), chain-grey (sluice-grey ->
+#         sluice-attach, attach enforcing).  sluice-grey runs with
+#         delay 0 (a new triplet is written and passes at once), no
+#         auto-whitelisting, loopback not exempt, one rate-limit rule
+#         counting every message of the client (one hot GCRA key), an
+#         sqlite store in the work directory, pass_lifetime GL (default
+#         60s) and the sweeper every 10 s: the store's rows and bytes at
+#         the end of each run are reported (bounded by expiry, not by N).
+#         Not in the default sets (100,000 messages take ~10 minutes a
+#         run); its ratios are against its own none-grey and null-grey.
 #   bomb  not timed in rounds: after them, a fresh sluice-attach (enforce =
 #         yes; then again with archive_max_ratio = 0) gets two bench
 #         messages and three of each zip bomb of lib/bomb.py, one SMTP
@@ -72,6 +85,8 @@
 #                build directory (default "sluice-attach"); the last one
 #                gets enforce = yes
 #   -x FILE      include FILE at the end of every generated sluice config
+#   -g GN        messages per timed run of the grey set (default 100000)
+#   -l GL        pass_lifetime of the grey set's triplets (default 60s)
 #   -p PORT      smtpd port (default 32025; uses PORT..PORT+9)
 #   -t S         limit per timed run in seconds (default 120)
 #   -d DIR       results directory (default ./bench-results)
@@ -99,22 +114,25 @@ CHAIN="sluice-attach"
 EXTRA_CONF=""
 PORT=32025
 TIMEOUT=120
+GN=100000
+GL=60s
 RESDIR=$PWD/bench-results
 TAG=sitting-$(date -u +%Y%m%dT%H%M%SZ)
 KEEP=0
 
 die() { echo "run.sh: $*" >&2; exit 2; }
-while getopts "b:n:c:1:w:r:s:o:k:x:p:t:d:T:Kh" opt; do
+while getopts "b:n:c:1:w:r:s:o:k:x:p:t:d:T:g:l:Kh" opt; do
     case $opt in
     b) BUILD=$OPTARG ;; n) N=$OPTARG ;; c) C=$OPTARG ;; 1) N1=$OPTARG ;;
     w) W=$OPTARG ;; r) ROUNDS=$OPTARG ;; s) SETS=$OPTARG ;; o) ONLY=$OPTARG ;;
     k) CHAIN=$OPTARG ;; x) EXTRA_CONF=$OPTARG ;; p) PORT=$OPTARG ;;
     t) TIMEOUT=$OPTARG ;; d) RESDIR=$OPTARG ;; T) TAG=$OPTARG ;; K) KEEP=1 ;;
+    g) GN=$OPTARG ;; l) GL=$OPTARG ;;
     h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "see -h" ;;
     esac
 done
-for v in N C N1 W ROUNDS PORT TIMEOUT; do
+for v in N C N1 W ROUNDS PORT TIMEOUT GN; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number"
 done
 [ "$N" -ge 10 ] && [ "$C" -ge 1 ] && [ "$ROUNDS" -ge 1 ] || die "need N >= 10, C >= 1"
@@ -188,6 +206,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------ milters
+# Every instance gets [attach] and [grey] with its socket (a program reads
+# only its own section); the store is the instance's sqlite file.
 sluice_conf() { # NAME SOCKET ENFORCE [ATTACH-LINE] -> path of a generated config
     local f=$WD/conf/$1.conf
     cat > "$f" << EOF
@@ -197,12 +217,22 @@ secret_file = $WD/conf/secret
 log_file = $WD/log/$1.sluice.log
 socket = $2
 pidfile = $WD/run/$1.pid
-store_path = $WD/run/$1.store.db
+store_path = $WD/run/$1.db
+store_sweep_interval = 10s
 [attach]
 socket = $2
 pidfile = $WD/run/$1-attach.pid
 enforce = $3
 ${4:-}
+[grey]
+socket = $2
+pidfile = $WD/run/$1-grey.pid
+enforce = $3
+delay = 0
+auto_whitelist = 0
+exempt_internal = no
+pass_lifetime = $GL
+ratelimits = "client key=client_ip count=messages limit=100000000/1m"
 EOF
     case $1 in
     content | cc0 | all-content)
@@ -290,6 +320,15 @@ start_needed() { # INSTANCE ; start one instance by name
     all2) have t/sluice-milter-test || return 1
         start_instance all2 "unix:$u/all2.sock" "$VHDR" "$BUILD/t/sluice-milter-test" -f \
             -c "$(sluice_conf all2 "unix:$u/all2.sock" yes)" -p "unix:$u/all2.sock" ;;
+    grey) have sluice-grey || return 1
+        start_instance grey "unix:$u/grey.sock" "$SHDR" "$BUILD/sluice-grey" -f \
+            -c "$(sluice_conf grey "unix:$u/grey.sock" no)" -p "unix:$u/grey.sock" ;;
+    greyc0) have sluice-grey || return 1
+        start_instance greyc0 "unix:$u/greyc0.sock" "$SHDR" "$BUILD/sluice-grey" -f \
+            -c "$(sluice_conf greyc0 "unix:$u/greyc0.sock" no)" -p "unix:$u/greyc0.sock" ;;
+    greyc1) have sluice-attach || return 1
+        start_instance greyc1 "unix:$u/greyc1.sock" "$VHDR" "$BUILD/sluice-attach" -f \
+            -c "$(sluice_conf greyc1 "unix:$u/greyc1.sock" yes)" -p "unix:$u/greyc1.sock" ;;
     all) have sluice-milter || return 1
         start_instance all "unix:$u/all.sock" "$VHDR" "$BUILD/sluice-milter" -f \
             -c "$(sluice_conf all "unix:$u/all.sock" yes)" -p "unix:$u/all.sock" ;;
@@ -371,6 +410,10 @@ CONFIGS=(
     "none-zip|zip|$C|$N|mix||none-zip|null-zip"
     "null-zip|zip|$C|$N|mix|null|none-zip|null-zip"
     "attach-zip|zip|$C|$N|mix|attach|none-zip|null-zip"
+    "none-grey|grey|$C|$GN|distinct||none-grey|null-grey"
+    "null-grey|grey|$C|$GN|distinct|null|none-grey|null-grey"
+    "grey|grey|$C|$GN|distinct|grey|none-grey|null-grey"
+    "chain-grey|grey|$C|$GN|distinct|greyc0 greyc1|none-grey|null-grey"
     "none-c1|c1|1|$N1|plain||none-c1|null-c1-unix"
     "null-c1-unix|c1|1|$N1|plain|null|none-c1|null-c1-unix"
     "null-c1-inet|c1|1|$N1|plain|null-inet|none-c1|null-c1-unix"
@@ -503,6 +546,25 @@ print(json.dumps(out))
 PYEOF
 }
 
+# store_stats DB -> JSON {bytes (the file, -wal and -shm), rows, live}
+store_stats() {
+    $PY - "$1" << 'PYEOF'
+import json, os, sqlite3, sys, time
+db = sys.argv[1]
+size = sum(os.path.getsize(db + x) for x in ("", "-wal", "-shm")
+           if os.path.exists(db + x))
+try:
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+    rows = c.execute("SELECT count(*) FROM store").fetchone()[0]
+    live = c.execute("SELECT count(*) FROM store WHERE expires = 0 OR "
+                     "expires > ?", (int(time.time()),)).fetchone()[0]
+    c.close()
+except sqlite3.Error:
+    rows = live = -1
+print(json.dumps({"bytes": size, "rows": rows, "live": live}))
+PYEOF
+}
+
 pf_spec() { # libmilter's inet:PORT@HOST is Postfix's inet:HOST:PORT
     case $1 in
     inet:*@*) local x=${1#inet:}; echo "inet:${x#*@}:${x%@*}" ;;
@@ -530,6 +592,8 @@ run_one() { # ROUND CONFIG-LINE
         local nz=$((n / 10)) cz=$((c / 10 > 0 ? c / 10 : 1)) cp=$((c - c / 10 > 0 ? c - c / 10 : 1))
         srcs=(--source "${src[*]} -s $cp -m $((n - nz)) -F $MSG 127.0.0.1:$PORT"
               --source "${src[*]} -s $cz -m $nz -F $MSGZ 127.0.0.1:$PORT")
+    elif [ "$mode" = distinct ]; then
+        srcs=(--source "${src[*]} -N -s $c -m $n -F $MSG 127.0.0.1:$PORT")
     else
         srcs=(--source "${src[*]} -s $c -m $n -F $MSG 127.0.0.1:$PORT")
     fi
@@ -551,6 +615,12 @@ run_one() { # ROUND CONFIG-LINE
     fi
     for i in $(seq 1 150); do [ "$(queue_files)" = 0 ] && break; sleep 0.1; done
     local left; left=$(queue_files)
+    local st='{}'
+    for i in $inst; do
+        [ -f "$WD/run/$i.db" ] || continue
+        st=$(store_stats "$WD/run/$i.db")
+        echo "  store of $i: $st"
+    done
     sleep 1 # postlogd writes the last lines
     local ls; ls=$(log_stats "$WD/pf/maillog")
     pf_stop
@@ -559,11 +629,11 @@ run_one() { # ROUND CONFIG-LINE
     cp "$WD/pf/maillog" "$WD/log/maillog.$name.$round" 2> /dev/null
     rm -f "$dump"
     $PY - "$OUT.jsonl" "$name" "$set" "$round" "$c" "$n" "$w" "$refnone" "$refnull" \
-        "$milters" "$left" "$reason" "$m" "$ls" "$dc" "${hdrs[@]}" << 'PYEOF'
+        "$milters" "$left" "$reason" "$m" "$ls" "$dc" "$st" "${hdrs[@]}" << 'PYEOF'
 import json, sys
 (out, name, set_, rnd, c, n, w, rnone, rnull, milters, left, reason,
- m, ls, dc), hdrs = sys.argv[1:16], sys.argv[16:]
-m, ls, dc = json.loads(m), json.loads(ls), json.loads(dc)
+ m, ls, dc, st), hdrs = sys.argv[1:17], sys.argv[17:]
+m, ls, dc, st = json.loads(m), json.loads(ls), json.loads(dc), json.loads(st)
 n, w, total = int(n), int(w), int(n) + int(w)
 why = [reason] if reason else []
 srcs = m.get("sources", {})
@@ -586,6 +656,8 @@ if int(left):
 rec = {"label": name, "set": set_, "round": int(rnd), "concurrency": int(c),
        "messages": n, "warmup": w, "ref_none": rnone, "ref_null": rnull,
        "milters": milters, "pass": not why, "why": why, "log": ls, "dump": dc}
+if st:
+    rec["store"] = st
 rec.update(m)
 with open(out, "a") as f:
     f.write(json.dumps(rec) + "\n")

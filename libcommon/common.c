@@ -88,6 +88,13 @@ static const struct cfg_key common_keys[] = {
      "0: off."},
     {"score_reject", CFG_DOUBLE, "15", 0, 1000000, C(score_reject), NULL,
      "Score from which the message is rejected with a 5xx; 0: off."},
+    {"greylist_delay", CFG_DURATION, "5m", 0, 86400, C(greylist_delay), NULL,
+     "The greylist action (score_greylist, force_actions) lets the same "
+     "message through when it is sent again after this long."},
+    {"greylist_retry_window", CFG_DURATION, "2d", 60, 2592000,
+     C(greylist_retry_window), NULL,
+     "How long a message deferred by the greylist action is remembered "
+     "for its retry."},
     {"force_actions", CFG_LIST, NULL, 0, 0, C(force_actions), NULL,
      "SYMBOL=action entries: a symbol that forces an action (accept, "
      "add_header, rewrite_subject, greylist, quarantine, reject, discard)."},
@@ -143,6 +150,10 @@ static const struct cfg_key common_keys[] = {
     {"store_timeout", CFG_MSEC, "2s", 10, 60000, C(store_timeout), NULL,
      "How long a store operation may wait (sqlite lock, Redis reply) "
      "before it is a temporary failure."},
+    {"store_sweep_interval", CFG_DURATION, "1m", 0, 86400,
+     C(store_sweep_interval), NULL,
+     "How often the milters remove expired entries from the sqlite store "
+     "(in a thread of their own); 0: never."},
     {"quarantine_dir", CFG_PATH, "/var/lib/sluice/quarantine", 0, 0,
      C(quarantine_dir), NULL,
      "Directory of quarantined messages (one file each) and their index "

@@ -41,6 +41,8 @@ struct common_conf {
     double score_greylist;
     double score_quarantine;
     double score_reject;
+    long long greylist_delay;        /* score-based greylisting (greylist.h) */
+    long long greylist_retry_window;
     struct cfg_list force_actions;
     char *subject_tag;
     int spam_headers;
@@ -63,6 +65,7 @@ struct common_conf {
     char *store_redis_password_file;
     long long store_redis_db;
     long long store_timeout; /* ms */
+    long long store_sweep_interval; /* seconds; 0: no sweeping */
     /* The quarantine (quarantine.h). */
     char *quarantine_dir;
     int quarantine_mode; /* enum quarantine_mode */

@@ -12,7 +12,12 @@
  *	takes the one final action: a reply for reject and greylist, a
  *	silent discard, or the verdict headers (and a rewritten Subject, or
  *	for quarantine the quarantine store then a discard, or with
- *	quarantine_mode = hold the MTA's hold queue).
+ *	quarantine_mode = hold the MTA's hold queue).  The greylist action
+ *	remembers the message in the store (greylist.h): its retry after
+ *	[common] greylist_delay passes with the action its score reaches
+ *	below greylist, and SLUICE_GREYLIST_PASSED among the symbols; a
+ *	store that fails defers the message (a temporary failure, logged),
+ *	never lets it through.
  *
  *	Deleting several headers of one name goes from the highest index
  *	down, so that the indexes still to delete do not move.  Every MTA
@@ -25,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "greylist.h"
 #include "log.h"
 #include "milter_int.h"
 #include "quarantine.h"
@@ -92,6 +99,43 @@ static sfsistat enforce_refuse(struct eom_run *er, const struct verdict *v,
         st = SMFIS_TEMPFAIL;
     free(lower);
     return st;
+}
+
+/* The greylist action, remembered: the retry of the message passes. */
+static void enforce_greylist(struct eom_run *er, struct verdict *v,
+                             const struct verdict_conf *vc)
+{
+    struct runtime *rt = er->cc->rt;
+    const char *qid = er->m->qid, *err = "the store is not open";
+    struct greylist_out o;
+    enum greylist_rc rc = GREYLIST_ERROR;
+    char *syms;
+
+    if (rt->env.store != NULL)
+        rc = greylist_message(rt->env.store, rt->cc, er->m, clock_wall(), &o,
+                              &err);
+    if (rc == GREYLIST_ERROR) {
+        log_warn(qid, "greylist: cannot remember the message (%s): it is "
+                      "deferred", err);
+        return;
+    }
+    if (rc == GREYLIST_DEFER) {
+        log_info(qid, "greylist: message deferred, its retry passes in %lld s",
+                 o.retry_in);
+        return;
+    }
+    v->action = vc->rewrite_subject > 0 && v->score >= vc->rewrite_subject
+                    ? ACT_REWRITE_SUBJECT
+                : vc->add_header > 0 && v->score >= vc->add_header
+                    ? ACT_ADD_HEADER
+                    : ACT_ACCEPT;
+    syms = xasprintf("%s%sSLUICE_GREYLIST_PASSED(0.00)[delayed %llds]",
+                     v->symbols ? v->symbols : "",
+                     v->symbols && *v->symbols ? ", " : "", o.delayed);
+    free(v->symbols);
+    v->symbols = syms;
+    log_info(qid, "greylist: the retry of a deferred message passes "
+                  "(delayed %lld s)", o.delayed);
 }
 
 /* The headers (and Subject, hold queue) of a message that goes on. */
@@ -165,6 +209,8 @@ sfsistat milter_enforce(struct eom_run *er)
         all[n++] = &er->core;
     common_verdict_conf(rt->cc, &vc);
     verdict_decide(&vc, all, n, &v);
+    if (v.action == ACT_GREYLIST)
+        enforce_greylist(er, &v, &vc);
     hdr = verdict_header(&v);
     if (v.action == ACT_GREYLIST || v.action == ACT_REJECT)
         st = enforce_refuse(er, &v, &out);

@@ -14,7 +14,13 @@
  *	does not exist, a Redis that refuses AUTH) is an error: the worker
  *	does not start, or the reload is refused; a Redis that is merely
  *	down is not (its calls fail until it is back, through each module's
- *	on_error).
+ *	on_error).  An sqlite store gets a sweeper thread ([common]
+ *	store_sweep_interval; store.h SWEEPER) so that expired entries
+ *	leave the file off the hot path.
+ *
+ *	The store is needed when a module asks for it (needs_of/needs) and
+ *	for an enforcer whose verdict can be "greylist" (greylist.h: the
+ *	message is remembered for its retry).
  *
  * OWNERSHIP
  *	A struct milter_services is reference-counted: one reference per
@@ -29,6 +35,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "greylist.h"
 #include "log.h"
 #include "milter_int.h"
 #include "spf.h"
@@ -39,6 +46,7 @@ struct milter_services {
     int refs; /* under sv_lock */
     char *key;
     struct store *store;
+    struct store_sweeper *sweeper;
     char *password;
     struct dns *dns;
     struct spf *spf;
@@ -61,6 +69,8 @@ static char *sv_key(const struct common_conf *cc, unsigned needs)
                           ? cc->store_redis_password_file
                           : "",
                       cc->store_redis_db, cc->store_timeout);
+    if (needs & MOD_NEED_STORE)
+        strbuf_printf(&b, "sweep=%lld;", cc->store_sweep_interval);
     if (needs & MOD_NEED_DNS) {
         strbuf_printf(&b, "dns=%lld|%lld|", cc->dns_timeout, cc->dns_tries);
         for (size_t i = 0; i < cc->dns_servers.n; i++)
@@ -77,6 +87,7 @@ static void sv_free(struct milter_services *sv)
         spf_free(sv->spf);
     if (sv->dns)
         dns_free(sv->dns);
+    store_sweeper_stop(sv->sweeper);
     if (sv->store)
         store_close(sv->store);
     free(sv->password);
@@ -92,6 +103,10 @@ static int sv_open_store(struct milter_services *sv,
     if (store_conf_from_common(cc, &sc, &sv->password, error_r) < 0)
         return -1;
     if (store_open(&sc, &sv->store, error_r) < 0)
+        return -1;
+    if (sc.backend == STORE_SQLITE && cc->store_sweep_interval > 0 &&
+        (sv->sweeper = store_sweeper_start(sv->store, cc->store_sweep_interval,
+                                           error_r)) == NULL)
         return -1;
     log_info(NULL, "store: %s %s", store_backend_name(sc.backend),
              sc.backend == STORE_SQLITE ? sc.path : sc.redis);
@@ -149,6 +164,8 @@ static unsigned sv_needs(const struct runtime *rt)
 
         needs |= m->needs_of ? m->needs_of(rt->state[i]) : m->needs;
     }
+    if (rt->enforce && greylist_needs_store(rt->cc))
+        needs |= MOD_NEED_STORE;
     return needs;
 }
 

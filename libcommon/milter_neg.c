@@ -11,8 +11,9 @@
  *	- the actions: add and change headers, replace the body,
  *	  quarantine, and ask for macros (SMFIF_SETSYMLIST);
  *	- the events: only those the modules need (SMFIP_NOHELO,
- *	  SMFIP_NOHDRS, SMFIP_NOBODY when nobody needs them; the enforcer
- *	  always needs headers and body); DATA is always taken and
+ *	  SMFIP_NOHDRS, SMFIP_NOBODY when nobody needs them, nor the size
+ *	  of the message; the enforcer always needs headers and body);
+ *	  DATA is always taken and
  *	  answered (see below);
  *	- no reply at the events where no module has a callback
  *	  (SMFIP_NR_*);
@@ -122,9 +123,9 @@ static unsigned long neg_steps_wanted(unsigned ev, unsigned answer)
 
     if (!(ev & MOD_EV_HELO))
         want |= SMFIP_NOHELO;
-    if (!(ev & MOD_EV_HEADER))
+    if (!(ev & (MOD_EV_HEADER | MOD_EV_SIZE)))
         want |= SMFIP_NOHDRS;
-    if (!(ev & MOD_EV_BODY))
+    if (!(ev & (MOD_EV_BODY | MOD_EV_SIZE)))
         want |= SMFIP_NOBODY;
     /* DATA is taken and answered on purpose: with connect..rcpt
      * unanswered (SMFIP_NR_*), Postfix's last write before it hands the

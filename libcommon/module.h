@@ -137,6 +137,8 @@ enum mod_rc {
 #define MOD_EV_HEADER 0x10 /* the header list (and raw's header block) */
 #define MOD_EV_BODY 0x20   /* the body: raw, and the MIME tree */
 #define MOD_EV_EOM 0x40
+#define MOD_EV_SIZE 0x80   /* msg->size at eom (the MTA sends the header
+                              and body; nothing is buffered for it) */
 
 /* Shared services a module needs (struct module.needs). */
 #define MOD_NEED_DNS 0x01   /* env->dns (and env->spf) */

@@ -88,6 +88,16 @@
  *	*password_r (NULL when there is none) is the caller's to free
  *	after store_close(), and sc->password points to it.
  *
+ * SWEEPER
+ *	store_sweeper_start() starts a thread that calls store_sweep()
+ *	every interval seconds (batches of 1,000 rows with a pause between
+ *	them, until the expired entries are gone), so that callers never
+ *	sweep on their hot path; NULL when interval <= 0, or NULL with
+ *	*error_r when the thread cannot start.  store_sweeper_stop() (NULL
+ *	is fine) wakes it, waits for it and frees it; call it before
+ *	store_close().  The milters' worker runs one for an sqlite store
+ *	([common] store_sweep_interval); Redis expires keys by itself.
+ *
  * THREADS
  *	A struct store is safe to use from many threads at once; it must
  *	not cross a fork (open it in the process that uses it).  sqlite: a
@@ -169,6 +179,11 @@ int store_scan(struct store *s, const char *prefix, store_scan_cb cb, void *arg,
                const char **error_r);
 int store_sweep(struct store *s, size_t max, size_t *removed_r,
                 const char **error_r);
+
+struct store_sweeper;
+struct store_sweeper *store_sweeper_start(struct store *s, long long interval,
+                                          const char **error_r);
+void store_sweeper_stop(struct store_sweeper *sw);
 
 const char *store_backend_name(int backend);
 

@@ -4,9 +4,12 @@
  *
  *	sluicectl.c     options, configuration, the command table, exit codes
  *	ctl_out.c       output: aligned tables for people, JSON for scripts
+ *	ctl_store.c     the store of the configuration, times for people
+ *	ctl_grey.c      grey: greylisting triplets and auto-whitelisting
+ *	ctl_ratelimit.c ratelimit: counters and blocks of the rate limits
  *	ctl_<name>.c    one file per command family (grey, ratelimit, misp,
  *	                learn, quarantine...), each a struct ctl_command
- *	ctl_learn.c     learn (and the store and feedback helpers)
+ *	ctl_learn.c     learn (and the feedback helper)
  *	ctl_classify.c  classify
  *	ctl_quarantine.c quarantine
  *
@@ -39,6 +42,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cfg.h"
 #include "learn.h"
@@ -73,11 +77,16 @@ void ctl_table_print(struct ctl_table *t);    /* prints and frees */
 void ctl_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ctl_learn.c: the store of [common] (errors printed; *pw_r freed by the
- * caller after store_close()), and feedback from other commands: learn
- * one message as spam or ham (train on error), a CTL_EX_* code. */
+/* ctl_store.c: the store of [common] for every command family (0, or -1
+ * with the reason printed; *pw_r is freed by the caller after
+ * store_close()), and a time as "YYYY-MM-DD HH:MM:SS" (local; "-" for
+ * 0). */
 struct store;
 int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r);
+void ctl_time(time_t t, char *buf, size_t size);
+
+/* ctl_learn.c: feedback from other commands: learn one message as spam
+ * or ham (train on error), a CTL_EX_* code. */
 int ctl_learn_message(struct ctl *c, const char *raw, size_t len,
                       enum learn_class cls);
 

@@ -69,19 +69,6 @@ static void ctl_limits(const struct ctl *c, struct mime_limits *lim)
     lim->max_decoded = (size_t)cc->mime_max_decoded;
 }
 
-int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r)
-{
-    struct store_conf sc;
-    const char *err;
-
-    if (store_conf_from_common(common_conf(c->cfg), &sc, pw_r, &err) < 0 ||
-        store_open(&sc, s_r, &err) < 0) {
-        ctl_err("store", "%s", err);
-        return -1;
-    }
-    return 0;
-}
-
 static char *ctl_slurp(const char *path, size_t *len_r)
 {
     FILE *f = fopen(path, "rb");

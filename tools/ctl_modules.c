@@ -7,9 +7,11 @@
 
 #include "attach.h"
 #include "content.h"
+#include "grey.h"
 #include "module.h"
 
 const struct module *const ctl_modules[] = {
+    &grey_module,
     &content_module,
     &attach_module,
 };

@@ -31,7 +31,10 @@ extern const struct ctl_command ctl_quarantine, ctl_learn, ctl_classify;
 extern const struct ctl_command ctl_misp;
 
 /* The command families, in sluicectl(8) order. */
+extern const struct ctl_command ctl_grey, ctl_ratelimit;
 static const struct ctl_command *const ctl_commands[] = {
+    &ctl_grey,
+    &ctl_ratelimit,
     &ctl_quarantine,
     &ctl_learn,
     &ctl_classify,

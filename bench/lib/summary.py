@@ -3,7 +3,7 @@
 
 Usage: bench/lib/summary.py SITTING.jsonl [SITTING.bomb.jsonl]
 
-One table per set (main, two, zip, c1, content).  Per configuration: passed runs, the
+One table per set (main, two, zip, c1, grey, content).  Per configuration: passed runs, the
 median msgs/s of its passed runs with min-max, the ratios of that median
 to the medians of the set's "none" and "null" configurations (same
 sitting), median CPU ms/msg of the Postfix tree and of the milter trees
@@ -22,6 +22,7 @@ SETS = (("main", "Concurrency C, the bench message"),
         ("two", "Two Sluice modules: chained (2 processes) vs all in one"),
         ("zip", "Concurrency C, one message in ten carries a zip"),
         ("c1", "Concurrency 1, the bench message"),
+        ("grey", "Distinct triplets (every message new to sluice-grey)"),
         ("content", "sluice-content with DLP, 1,000 rules, SpamAssassin's "
          "rules, clamd and YARA; clamd alone against clamav-milter"))
 
@@ -84,6 +85,14 @@ def main():
                      fmt(m / rl, 2) if m and rl else "-",
                      fmt(pf, 2), fmt(mil, 2), each,
                      fmt(rss, 1) if rss else "-", fmt(busy, 2)))
+        stores = [(lb, r["round"], r["store"]) for lb in labels
+                  for r in by[lb] if r.get("store")]
+        if stores:
+            print("\nThe sqlite store at the end of each run (file, -wal and "
+                  "-shm; rows, and live rows not yet expired):\n")
+            for lb, rnd, st in stores:
+                print("- %s round %d: %.1f MiB, %d rows, %d live" % (
+                    lb, rnd, st["bytes"] / 1048576.0, st["rows"], st["live"]))
         fails = [(r["label"], r["round"], "; ".join(r["why"]))
                  for lb in labels for r in by[lb] if not r["pass"]]
         for lb, rnd, why in fails:

@@ -48,6 +48,11 @@ static const struct {
     {"common",
      "Settings every Sluice program shares: the secret that signs the "
      "X-Sluice-Result headers, logging, and the verdict of the enforcer."},
+    {"grey",
+     "sluice-grey(8): greylisting of new triplets (client network, sender, "
+     "recipient) and rate limits, with their state in the store of "
+     "[common] (sqlite, or Redis shared by a cluster); sluicectl(8) shows "
+     "and changes it."},
     {"content",
      "sluice-content(8): DLP on outbound mail, rules (SpamAssassin's "
      "syntax), URLs, MISP indicators, clamd and YARA.  It runs before "

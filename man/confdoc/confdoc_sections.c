@@ -8,9 +8,11 @@
 #include "attach.h"
 #include "common.h"
 #include "content.h"
+#include "grey.h"
 
 const struct cfg_section *const confdoc_sections[] = {
     &common_section,
+    &grey_section,
     &content_section,
     &attach_section,
 };

@@ -17,7 +17,8 @@
 #	port runs no milter: it is where "sluicectl quarantine release"
 #	sends ([common] quarantine_release_port, see lab_sluice_conf).
 #	Postfix listens on 127.0.0.1:SMTPD_PORT, accepts any recipient from
-#	mynetworks (loopback and the TEST-NET ranges, XCLIENT allowed from
+#	mynetworks (loopback, the TEST-NET ranges and the benchmark range
+#	198.18.0.0/15, for tests that need more client networks; XCLIENT from
 #	loopback), calls the given milters (milter_default_action tempfail)
 #	and relays everything to the sink on 127.0.0.1:SINK_PORT.  No DNS.
 #
@@ -139,7 +140,7 @@ alias_maps =
 alias_database =
 inet_interfaces = $LAB_SMTPD_HOST
 inet_protocols = ipv4
-mynetworks = 127.0.0.0/8 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24
+mynetworks = 127.0.0.0/8 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 198.18.0.0/15
 smtpd_authorized_xclient_hosts = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions =

@@ -279,7 +279,12 @@ lab_sendmail_stop() {
         lab_wait_gone "$p" 5
     done
     pid=$(cat "$d/run/syslog.pid" 2>/dev/null) && lab_stop_pid "$pid" 5
-    rm -f "$d/run/syslog.pid"
+    # The namespace is gone: forget it.  The kernel reuses a dead
+    # namespace's inode number, so a second stop (the EXIT trap after
+    # e2e_finish) would otherwise find another test's Sendmail in it and
+    # stop that one ("stopping daemon, reason=signal" mid-run).
+    rm -f "$d/run/syslog.pid" "$d/sendmail/run/mntns" \
+        "$d/sendmail/run/sendmail.pid"
     return 0
 }
 

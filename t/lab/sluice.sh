@@ -12,14 +12,16 @@
 #	    D/log/sluice.log  every milter's log ([common] log_file)
 #	    D/log/NAME.out    the milter's stdout/stderr, if any
 #	    D/quarantine/     [common] quarantine_dir (owned by postfix)
-#	    D/run/store.db    [common] store_path (in D/run: the milters
-#	                      run as postfix and must be able to create it)
+#	    D/run/store.db    [common] store_path (D/run is postfix's: the
+#	                      milters create the sqlite file and its -wal)
 #	With $LAB_REINJECT_PORT set, quarantine_release_port is that port
 #	(the milter-free smtpd of t/lab/postfix.sh).
 #	A module list is a blank-separated list of section names in chain
 #	order ("testmod attach"); the last one gets "enforce = yes".  Extra
 #	lines for a section come from $LAB_CONF_<section> when that variable
-#	is set (even empty), else from lab_policy_<section> when defined.
+#	is set (even empty), else from lab_policy_<section> D when defined.
+#	The store of [common] is the sqlite file D/run/store.db (unless
+#	$LAB_CONF_common names store_path or store_backend).
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
 #	A lab with sluice-content has its own clamd (t/lib/clamd.sh) in
@@ -70,6 +72,21 @@ lab_clamd_pid() {
     lab_pid_alive "$p" && echo "$p"
 }
 
+# The lab's greylisting: only for recipients in grey.rcpt.test (so that
+# every other sample and test is not delayed), a 10-second delay
+# ($LAB_GREY_DELAY), and a client network auto-whitelisted after 3
+# delivered triplets; $LAB_GREY_EXTRA: more lines (the e2e tests').
+lab_policy_grey() {
+    printf 'grey.rcpt.test greylist\n' >"$1/grey-recipients.domain" || return 1
+    chmod 0644 "$1/grey-recipients.domain"
+    cat <<EOF
+delay = ${LAB_GREY_DELAY:-10s}
+auto_whitelist = 3
+greylist_recipients = domain:$1/grey-recipients.domain
+EOF
+    [ -z "${LAB_GREY_EXTRA:-}" ] || printf '%s\n' "$LAB_GREY_EXTRA"
+}
+
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
 lab_secret_write() {
     (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$1") || return 1
@@ -117,7 +134,10 @@ lab_sluice_conf() {
         *) echo "local_domains = sender.test" ;;
         esac
         echo "quarantine_dir = $d/quarantine"
-        echo "store_path = $d/run/store.db"
+        case ${LAB_CONF_common:-} in
+        *store_path* | *store_backend*) ;;
+        *) echo "store_path = $d/run/store.db" ;;
+        esac
         [ -n "${LAB_REINJECT_PORT:-}" ] &&
             echo "quarantine_release_port = $LAB_REINJECT_PORT"
         [ -n "${LAB_CONF_common:-}" ] && printf '%s\n' "$LAB_CONF_common"

@@ -15,7 +15,7 @@
             "The message was not sent: it contains " en " (%{value} found), "  \
             "which may not be sent outside the organisation by e-mail.",       \
                 "Meddelandet skickades inte: det innehåller " sv " (%{value} " \
-                "hittade), som inte får skickas med e-post utanför "         \
+                "hittade), som inte tillåts skickas med e-post utanför "     \
                 "organisationen.",                                             \
                 "Viestiä ei lähetetty: se sisältää " fi                        \
                 " (%{value} kpl), joita ei "                                   \
@@ -58,7 +58,7 @@ const struct reply_template content_replies[] = {
      "5.7.1",
      {"The message was refused: %{file} matches a rule for malicious "
       "content (%{rule}).",
-      "Meddelandet avvisades: %{file} matchar en regel för skadligt "
+      "Meddelandet avvisades: %{file} matchar en regel om skadligt "
       "innehåll (%{rule}).",
       "Viesti hylättiin: %{file} vastaa haitallisen sisällön sääntöä "
       "(%{rule})."}},

@@ -91,10 +91,31 @@ void cfg_errors_add(struct cfg_errors *e, const char *fmt, ...)
     e->v[e->n++] = msg;
 }
 
+void cfg_warnings_add(struct cfg_errors *e, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    if (e == NULL) {
+        free(msg);
+        return;
+    }
+    e->warn = xrealloc(e->warn, (e->nwarn + 1) * sizeof(*e->warn));
+    e->warn[e->nwarn++] = msg;
+}
+
 void cfg_errors_free(struct cfg_errors *e)
 {
     if (e == NULL)
         return;
+    for (size_t i = 0; i < e->nwarn; i++)
+        free(e->warn[i]);
+    free(e->warn);
+    e->warn = NULL;
+    e->nwarn = 0;
     for (size_t i = 0; i < e->n; i++)
         free(e->v[i]);
     free(e->v);

@@ -65,7 +65,7 @@
  *	frees everything (section structs, strings, lists, maps) with the
  *	last.  Section structs returned by cfg_section() live as long as the
  *	reference the caller holds; never free or modify them.
- *	cfg_errors_free() frees the error list.
+ *	cfg_errors_free() frees the error and warning lists.
  */
 #ifndef SLUICE_CFG_H
 #define SLUICE_CFG_H
@@ -111,6 +111,8 @@ struct cfg_section {
 struct cfg_errors {
     size_t n;
     char **v;
+    size_t nwarn; /* warnings: the configuration works, but... */
+    char **warn;
 };
 
 struct cfg;
@@ -133,6 +135,11 @@ void cfg_release(struct cfg *c);
 void cfg_errors_free(struct cfg_errors *e);
 /* Append one error to e (e starts zeroed; cfg_load() also appends). */
 void cfg_errors_add(struct cfg_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append one warning: a setting that works but defeats another (printed
+ * by -n as "file: warning: ...", logged at start and reload; the exit
+ * status stays 0). */
+void cfg_warnings_add(struct cfg_errors *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void cfg_where(const struct cfg *c, const char *section, const char *key,

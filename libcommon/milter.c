@@ -208,6 +208,19 @@ static void print_errors(const struct cfg_errors *errs)
         fprintf(stderr, "%s\n", errs->v[i]);
 }
 
+/* Warnings ("file: warning: ..."): printed for the admin, or logged. */
+static void print_warnings(const struct cfg_errors *errs)
+{
+    for (size_t i = 0; i < errs->nwarn; i++)
+        fprintf(stderr, "%s\n", errs->warn[i]);
+}
+
+static void log_warnings(const struct cfg_errors *errs, const char *when)
+{
+    for (size_t i = 0; i < errs->nwarn; i++)
+        log_warn(NULL, "%s%s", when, errs->warn[i]);
+}
+
 /* Reload: build, validate, start, swap.  Runs in the reload thread. */
 static void reload(void)
 {
@@ -228,6 +241,7 @@ static void reload(void)
         cfg_errors_free(&errs);
         return;
     }
+    log_warnings(&errs, "reload: ");
     cfg_errors_free(&errs);
     pthread_mutex_lock(&rt_lock);
     old = rt_current;
@@ -356,6 +370,8 @@ static struct runtime *worker_config(void)
 
     for (size_t i = 0; rt == NULL && i < errs.n; i++)
         log_err(NULL, "%s", errs.v[i]);
+    if (rt != NULL)
+        log_warnings(&errs, "");
     cfg_errors_free(&errs);
     return rt;
 }
@@ -462,7 +478,7 @@ static int start_check(const struct runtime *rt, const struct options *o,
  * clean (and its status is its own, also under LeakSanitizer).
  */
 static int start(struct runtime *rt, const struct options *o,
-                 struct milter_start *st)
+                 struct milter_start *st, const struct cfg_errors *warn)
 {
     const char *err, *user;
     char *sock;
@@ -474,6 +490,8 @@ static int start(struct runtime *rt, const struct options *o,
         runtime_release(rt);
         return EX_CONFIG;
     }
+    if (o->foreground) /* else the worker logs them as it loads */
+        log_warnings(warn, "");
     if (st->socket == NULL || *st->socket == '\0') {
         fprintf(stderr, "%s: no socket configured: use -p SOCKET\n",
                 milter_app.progname);
@@ -536,7 +554,9 @@ static int run(int argc, char **argv, const char *progname,
         cfg_errors_free(&errs);
         return EX_CONFIG;
     }
+    print_warnings(&errs);
     if ((!o.dump || o.test) && (rc = start_check(rt, &o, &st)) != 0) {
+        cfg_errors_free(&errs);
         runtime_release(rt);
         return rc;
     }
@@ -545,10 +565,13 @@ static int run(int argc, char **argv, const char *progname,
     if (o.test)
         printf("%s: configuration OK\n", o.config);
     if (o.test || o.dump) {
+        cfg_errors_free(&errs);
         runtime_release(rt);
         return 0;
     }
-    return start(rt, &o, &st);
+    rc = start(rt, &o, &st, &errs);
+    cfg_errors_free(&errs);
+    return rc;
 }
 
 struct cfg *milter_config_load(const char *path,

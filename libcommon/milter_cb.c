@@ -9,12 +9,21 @@
  * (SMFIP_NR_*) and the callback returns SMFIS_NOREPLY.  What was agreed
  * with the MTA is kept per connection (struct conn_ctx).
  *
+ * Headers are kept within [common] max_header_lines and
+ * max_header_bytes; the header that goes over them is answered with
+ * 552 5.3.4 at once (milter_refuse_headers()), and the MTA sends no
+ * more of that message.
+ *
  * Ownership: struct conn_ctx is allocated at negotiation and freed in
  * close; it pins the configuration snapshot of the connection.  Its
  * message is reset by msg_reset() at MAIL FROM, end of message, abort
- * and close, which also runs every module's msg_free hook.
+ * and close, which also runs every module's msg_free hook, and after a
+ * message of MSG_TRIM_SIZE or more gives the freed memory back to the
+ * system (malloc_trim()), so that one big message does not keep the
+ * worker big.
  */
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +100,14 @@ static int hdr_next_index(struct msg_ctx *mc, const char *name)
     return 1;
 }
 
+/* After a message this big, the worker gives freed memory back to the
+ * system (glibc keeps it in the thread's arena otherwise). */
+#define MSG_TRIM_SIZE (1024 * 1024)
+
 void msg_reset(struct conn_ctx *cc)
 {
     struct sl_msg *m = &cc->msg.m;
+    int big = m->size >= MSG_TRIM_SIZE || m->raw.len >= MSG_TRIM_SIZE;
 
     for (size_t b = 0; b < HDR_BUCKETS; b++)
         for (struct hdr_count *c = cc->msg.hcount[b], *n; c; c = n) {
@@ -116,6 +130,8 @@ void msg_reset(struct conn_ctx *cc)
     strbuf_free(&m->raw);
     mime_tree_free(m->mime);
     memset(&cc->msg, 0, sizeof(cc->msg));
+    if (big)
+        malloc_trim(0);
 }
 
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg)
@@ -382,9 +398,10 @@ static sfsistat cb_data(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
-/* Keep one header: in the list and in raw, within the header bounds. */
-static void keep_header(struct conn_ctx *cc, const char *name,
-                        const char *value)
+/* Keep one header: in the list and in raw, within the header bounds.
+ * 1 when this header went over them. */
+static int keep_header(struct conn_ctx *cc, const char *name,
+                       const char *value)
 {
     struct sl_msg *m = &cc->msg.m;
     const struct common_conf *c = cc->rt->cc;
@@ -395,11 +412,13 @@ static void keep_header(struct conn_ctx *cc, const char *name,
     m->hdr_lines++;
     m->hdr_bytes += line;
     m->size += line;
-    if ((long long)m->hdr_lines > c->max_header_lines ||
-        (long long)m->hdr_bytes > c->max_header_bytes)
-        m->hdr_over = 1;
     if (m->hdr_over)
-        return;
+        return 0;
+    if ((long long)m->hdr_lines > c->max_header_lines ||
+        (long long)m->hdr_bytes > c->max_header_bytes) {
+        m->hdr_over = 1;
+        return 1;
+    }
     while (*v == ' ' || *v == '\t')
         v++;
     if (cc->events & MOD_EV_HEADER) {
@@ -420,6 +439,7 @@ static void keep_header(struct conn_ctx *cc, const char *name,
         if (m->raw.over)
             m->truncated = 1;
     }
+    return 0;
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -428,7 +448,9 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 
     if (cc == NULL || !cc->msg.active)
         return SMFIS_TEMPFAIL;
-    keep_header(cc, name, value ? value : "");
+    if (keep_header(cc, name, value ? value : "") &&
+        !(cc->nr_flags & SMFIP_NR_HDR))
+        return milter_refuse_headers(ctx);
     return (cc->nr_flags & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 

@@ -2,7 +2,9 @@
  * milter_eom - end of message: run the modules, pass results, enforce.
  *
  * milter_eom() refuses a message whose header is over [common]
- * max_header_lines/max_header_bytes (552 5.3.4), then runs every
+ * max_header_lines/max_header_bytes (552 5.3.4; milter_cb.c refuses it
+ * at the header that goes over, through milter_refuse_headers(), so
+ * this is for an MTA that sent on), then runs every
  * module's eom in chain order on the buffered message.  A module may
  * refuse at once (its rule says reject), or fail (the on_error path);
  * else its findings stay in its result and its edits are applied.  A
@@ -366,6 +368,18 @@ static sfsistat run_modules(struct eom_run *er)
             return st;
     }
     return SMFIS_CONTINUE;
+}
+
+/* At the header that goes over the bounds (milter_cb.c). */
+sfsistat milter_refuse_headers(SMFICTX *ctx)
+{
+    struct eom_run er;
+
+    memset(&er, 0, sizeof(er));
+    er.ctx = ctx;
+    er.cc = smfi_getpriv(ctx);
+    er.m = &er.cc->msg.m;
+    return refuse_headers(&er);
 }
 
 sfsistat milter_eom(SMFICTX *ctx)

@@ -138,6 +138,8 @@ sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                           unsigned long *pf0, unsigned long *pf1,
                           unsigned long *pf2, unsigned long *pf3);
 sfsistat milter_eom(SMFICTX *ctx);
+/* 552 5.3.4 for a header over max_header_lines/_bytes (logged). */
+sfsistat milter_refuse_headers(SMFICTX *ctx);
 /* 0, or -1 (logged) when the MTA refused the reply. */
 int milter_reply(SMFICTX *ctx, const char *qid, const struct reply *r);
 /* Log one refusal before end of message (the summary line). */

@@ -24,11 +24,13 @@
 #include "mime.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
+#include "mime_int.h"
 #include "util.h"
 
 struct walk {
@@ -43,6 +45,9 @@ struct walk {
     int stop;
     int pinned; /* inside an encoded message/rfc822: one place for all */
     ssize_t pin_start, pin_end;
+    int uu;                     /* give uuencoded blocks as leaves */
+    size_t ambiguous;           /* parts with a content header twice */
+    const char *ambiguous_what; /* the first such header's name */
 };
 
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
@@ -134,6 +139,69 @@ static void mime_leaf_data(struct walk *w, GByteArray *ba, struct mime_part *p)
     w->decoded += p->len;
 }
 
+/* A part (or message) with a content header twice, read two ways. */
+static void mime_note_ambiguous(struct walk *w, GMimeObject *obj)
+{
+    const char *what = mime_check_ambiguous(obj);
+
+    if (what == NULL)
+        return;
+    if (w->ambiguous++ == 0)
+        w->ambiguous_what = what;
+}
+
+struct mime_uu_walk {
+    struct walk *w;
+    const struct mime_part *text;
+};
+
+/* One uuencoded block of a text part: a leaf of its own. */
+static int mime_uu_leaf(const char *name, const unsigned char *data,
+                        size_t len, int cut, void *arg)
+{
+    struct mime_uu_walk *u = arg;
+    struct walk *w = u->w;
+    struct mime_part q = *u->text;
+
+    if (w->lim->max_parts > 0 && w->leaves >= w->lim->max_parts) {
+        w->hits |= MIME_HIT_PARTS;
+        w->stop = 1;
+        return 1;
+    }
+    q.ctype = "application/octet-stream";
+    q.filename = *name ? name : NULL;
+    q.filename_alt = NULL;
+    q.charset = NULL;
+    q.is_attachment = 1;
+    q.is_text = 0;
+    q.from_uuencode = 1;
+    q.index = w->leaves++;
+    q.data = data;
+    q.len = len;
+    q.truncated = cut;
+    if (cut)
+        w->hits |= MIME_HIT_DECODED;
+    w->decoded += len;
+    if (w->cb(&q, w->arg) != 0)
+        w->stop = 1;
+    return w->stop;
+}
+
+/* The uuencoded blocks of a text leaf, after it (mime_uu.c). */
+static void mime_leaf_uu(struct walk *w, const struct mime_part *p)
+{
+    struct mime_uu_walk u = {w, p};
+    size_t left = SIZE_MAX;
+
+    if (!w->uu || w->stop || strncmp(p->ctype, "text/", 5) != 0)
+        return;
+    if (w->lim->max_decoded > 0)
+        left = w->decoded < w->lim->max_decoded
+                   ? w->lim->max_decoded - w->decoded
+                   : 0;
+    mime_uu_blocks(p->data, p->len, left, mime_uu_leaf, &u);
+}
+
 static GMimeMessage *mime_gmime_parse(const char *raw, size_t len,
                                       GMimeStream **stream_r);
 static void mime_object(struct walk *w, GMimeObject *obj, int depth,
@@ -167,6 +235,7 @@ static int mime_encoded_message(struct walk *w, GByteArray *ba,
         g_object_unref(stream);
         return 0;
     }
+    mime_note_ambiguous(&inner, GMIME_OBJECT(msg));
     inner.raw = (const char *)ba->data;
     inner.raw_len = ba->len;
     inner.pinned = 1;
@@ -178,6 +247,8 @@ static int mime_encoded_message(struct walk *w, GByteArray *ba,
     w->leaves = inner.leaves;
     w->decoded = inner.decoded;
     w->stop = inner.stop;
+    w->ambiguous = inner.ambiguous;
+    w->ambiguous_what = inner.ambiguous_what;
     g_object_unref(msg);
     g_object_unref(stream);
     return 1;
@@ -191,7 +262,7 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
     struct mime_part p;
     GMimeStream *mem;
     GByteArray *ba;
-    char *ctype;
+    char *ctype, *alt;
     ssize_t cstart, cend;
 
     if (w->lim->max_parts > 0 && w->leaves >= w->lim->max_parts) {
@@ -208,6 +279,7 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
     if (p.filename != NULL && p.filename[0] == '\0')
         p.filename = NULL;
     p.charset = g_mime_object_get_content_type_parameter(obj, "charset");
+    p.filename_alt = alt = mime_check_nul_name(obj, p.filename);
     p.is_attachment = p.filename != NULL || g_mime_part_is_attachment(part);
     p.is_text = !p.is_attachment && strncmp(p.ctype, "text/", 5) == 0;
     p.depth = depth;
@@ -232,14 +304,17 @@ static void mime_leaf(struct walk *w, GMimePart *part, int depth, int in_signed,
         mime_encoded_message(w, ba, &p)) {
         g_object_unref(mem);
         g_free(ctype);
+        free(alt);
         return;
     }
     w->leaves++;
     mime_leaf_data(w, ba, &p);
     if (w->cb(&p, w->arg) != 0)
         w->stop = 1;
+    mime_leaf_uu(w, &p);
     g_object_unref(mem);
     g_free(ctype);
+    free(alt);
 }
 
 static void mime_multipart(struct walk *w, GMimeMultipart *mp, int depth,
@@ -268,6 +343,7 @@ static void mime_message_part(struct walk *w, GMimeMessagePart *mpart,
 
     if (msg == NULL)
         return;
+    mime_note_ambiguous(w, GMIME_OBJECT(msg));
     body = g_mime_message_get_mime_part(msg);
     if (body == NULL)
         return;
@@ -285,6 +361,7 @@ static void mime_object(struct walk *w, GMimeObject *obj, int depth,
 {
     if (obj == NULL || w->stop)
         return;
+    mime_note_ambiguous(w, obj);
     if (GMIME_IS_MULTIPART(obj))
         mime_multipart(w, GMIME_MULTIPART(obj), depth, in_signed);
     else if (GMIME_IS_MESSAGE_PART(obj))
@@ -316,22 +393,20 @@ static GMimeMessage *mime_gmime_parse(const char *raw, size_t len,
     return msg;
 }
 
-int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
-              mime_part_cb cb, void *arg, unsigned *hits_r,
-              const char **error_r)
+/* The walk; w (zeroed, with uu set) gets what it found.  0 or -1. */
+static int mime_run(const char *raw, size_t len, const struct mime_limits *lim,
+                    mime_part_cb cb, void *arg, struct walk *w,
+                    const char **error_r)
 {
-    struct walk w;
     GMimeStream *stream;
     GMimeMessage *msg;
 
     mime_init();
-    *hits_r = 0;
-    memset(&w, 0, sizeof(w));
-    w.lim = lim;
-    w.cb = cb;
-    w.arg = arg;
-    w.raw = raw;
-    w.raw_len = len;
+    w->lim = lim;
+    w->cb = cb;
+    w->arg = arg;
+    w->raw = raw;
+    w->raw_len = len;
 
     msg = mime_gmime_parse(raw, len, &stream);
     if (msg == NULL) {
@@ -339,11 +414,24 @@ int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
         *error_r = "message could not be parsed";
         return -1;
     }
-    mime_object(&w, g_mime_message_get_mime_part(msg), 0, 0, -1);
+    mime_note_ambiguous(w, GMIME_OBJECT(msg));
+    mime_object(w, g_mime_message_get_mime_part(msg), 0, 0, -1);
     g_object_unref(msg);
     g_object_unref(stream);
-    *hits_r = w.hits;
     return 0;
+}
+
+int mime_walk(const char *raw, size_t len, const struct mime_limits *lim,
+              mime_part_cb cb, void *arg, unsigned *hits_r,
+              const char **error_r)
+{
+    struct walk w;
+    int r;
+
+    memset(&w, 0, sizeof(w));
+    r = mime_run(raw, len, lim, cb, arg, &w, error_r);
+    *hits_r = w.hits;
+    return r;
 }
 
 /* The end of the line that starts at i (its '\n', or len). */
@@ -568,6 +656,7 @@ static int mime_collect_cb(const struct mime_part *p, void *arg)
     *q = *p;
     q->ctype = xstrdup(p->ctype);
     q->filename = p->filename ? xstrdup(p->filename) : NULL;
+    q->filename_alt = p->filename_alt ? xstrdup(p->filename_alt) : NULL;
     q->charset = p->charset ? xstrdup(p->charset) : NULL;
     data = xmalloc(p->len + 1);
     memcpy(data, p->data, p->len);
@@ -593,13 +682,18 @@ int mime_parse(const char *raw, size_t len, size_t body_off,
 {
     struct mime_collect c = {0};
     struct mime_tree *t = xcalloc(1, sizeof(*t));
+    struct walk w;
 
     c.t = t;
-    if (mime_walk(raw, len, lim, mime_collect_cb, &c, &t->hits, error_r) <
-        0) {
+    memset(&w, 0, sizeof(w));
+    w.uu = 1;
+    if (mime_run(raw, len, lim, mime_collect_cb, &c, &w, error_r) < 0) {
         mime_tree_free(t);
         return -1;
     }
+    t->hits = w.hits;
+    t->ambiguous = w.ambiguous;
+    t->ambiguous_what = w.ambiguous_what;
     t->top_ctype = mime_top_ctype(raw, len);
     t->is_signed |= strcmp(t->top_ctype, "multipart/signed") == 0 ||
                     strcmp(t->top_ctype, "multipart/encrypted") == 0;
@@ -621,6 +715,7 @@ void mime_tree_free(struct mime_tree *t)
     for (size_t i = 0; i < t->nparts; i++) {
         free((char *)t->parts[i].ctype);
         free((char *)t->parts[i].filename);
+        free((char *)t->parts[i].filename_alt);
         free((char *)t->parts[i].charset);
         free((unsigned char *)t->parts[i].data);
     }

@@ -10,7 +10,10 @@
  *	For each leaf it gives the declared Content-Type (lower case
  *	"type/subtype"), the filename (Content-Disposition filename or
  *	Content-Type name, RFC 2231 and RFC 2047 decoded, UTF-8; NULL when
- *	none), whether it is an attachment (a filename, or disposition
+ *	none), filename_alt (another reading of it when the encoded name
+ *	holds a NUL, "evil.txt%00.vbs": GMime's name ends at the NUL, a
+ *	Windows client may drop it; see mime_check.c; else NULL), whether
+ *	it is an attachment (a filename, or disposition
  *	attachment), the transfer-decoded bytes, the nesting depth (top
  *	level part = 0), and its place in the raw message: the byte offsets
  *	of the part's first header line and of the end of its content
@@ -36,7 +39,15 @@
  *	mime_parse() is the one parse of a message that every module reads
  *	(module.h: sl_msg_mime()): it walks the message once and keeps
  *	every leaf (struct mime_part, in document order, with its decoded
- *	bytes) in a struct mime_tree, with what the structure tells:
+ *	bytes) in a struct mime_tree.  Its leaves also include each
+ *	uuencoded file found in a text leaf (text/...) ("begin 644 NAME" ... "end",
+ *	and uuencode -m's "begin-base64"; mime_uu.c), right after that
+ *	leaf: from_uuencode set, the NAME of the begin line as filename,
+ *	an attachment of type application/octet-stream, its bytes decoded
+ *	by GMime, the text leaf's depth and place in the raw message (to
+ *	cut it is to cut the text part); such leaves count toward the part
+ *	and decoded bounds like any other.  The tree tells what the
+ *	structure tells:
  *	    hits        the MIME_HIT_* bounds met
  *	    top_ctype   the top-level Content-Type, lower case (the first
  *	                one, as most mail clients read it)
@@ -50,6 +61,12 @@
  *	                (judged only when no part or depth bound was met)
  *	    is_signed   the message or a part of it is multipart/signed or
  *	                multipart/encrypted
+ *	    ambiguous   how many parts (or messages) carry Content-Type,
+ *	                Content-Transfer-Encoding or Content-Disposition
+ *	                twice with different values, and ambiguous_what the
+ *	                first such header's name: GMime reads one of them,
+ *	                a mail client may read the other, so the part
+ *	                cannot be checked the way it will be shown
  *	body_off is where the body starts in raw (the milter knows it).
  *
  * OWNERSHIP
@@ -77,6 +94,7 @@ struct mime_limits {
 struct mime_part {
     const char *ctype;    /* "application/pdf" */
     const char *filename; /* UTF-8, or NULL */
+    const char *filename_alt; /* the name read without a NUL, or NULL */
     const char *charset;  /* declared charset, or NULL */
     int is_attachment;
     int is_text;          /* text/... and not an attachment */
@@ -88,6 +106,8 @@ struct mime_part {
     ssize_t part_start;   /* offset of the part's header block in raw */
     ssize_t part_end;     /* offset just past its content */
     int in_signed;        /* inside multipart/signed or encrypted */
+    int from_uuencode;    /* a uuencoded file in the text leaf before it
+                             (mime_parse() only) */
 };
 
 typedef int (*mime_part_cb)(const struct mime_part *p, void *arg);
@@ -102,6 +122,8 @@ struct mime_tree {
     int top_leaf;
     int unreadable;
     int is_signed;
+    size_t ambiguous;
+    const char *ambiguous_what; /* static: "Content-Type"..., or NULL */
 };
 
 int mime_parse(const char *raw, size_t len, size_t body_off,

@@ -73,6 +73,8 @@ static struct cfg *ctl_load(const char *path)
 
     for (size_t i = 0; i < errs.n; i++)
         fprintf(stderr, "%s\n", errs.v[i]);
+    for (size_t i = 0; c != NULL && i < errs.nwarn; i++)
+        fprintf(stderr, "%s\n", errs.warn[i]);
     if (c == NULL)
         fprintf(stderr, "sluicectl: %zu configuration error%s\n", errs.n,
                 errs.n == 1 ? "" : "s");

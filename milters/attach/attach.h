@@ -10,7 +10,9 @@
  *	attach_type.c     true type with libmagic; executables disguised as
  *	                  documents; attach_check_content() dispatches a
  *	                  part's bytes to the archive, office and RTF scanners
- *	attach_archive.c  archives with libarchive: nested, encrypted, bombs
+ *	attach_archive.c  the rules for files inside archives and TNEF, over
+ *	                  libcommon's reader (arc.h): nested, encrypted,
+ *	                  bombs, unreadable TNEF, zip name mismatch
  *	attach_office.c   Office macros: OOXML vbaProject.bin, OLE2 VBA (libgsf)
  *	attach_rtf.c      RTF embedded objects (\object, \objdata): bounded scan
  *	attach_password.c passwords for encrypted archives, from message text
@@ -28,6 +30,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "arc.h"
 #include "cfg.h"
 #include "maps.h"
 #include "module.h"
@@ -54,6 +57,11 @@ enum attach_rule {
     RULE_COUNT_ATT,  /* ATTACH_TOO_MANY_ATTACHMENTS */
     RULE_UNREADABLE, /* ATTACH_MIME_UNREADABLE: parts GMime did not see;
                         its action is parts_action */
+    RULE_TNEF,       /* ATTACH_TNEF_UNREADABLE: a TNEF libytnef refuses */
+    RULE_ZIPNAMES,   /* ATTACH_ZIP_NAME_MISMATCH: local header and central
+                        directory name different files */
+    RULE_AMBIGUOUS,  /* ATTACH_MIME_AMBIGUOUS: a content header twice with
+                        different values; its action is parts_action */
     RULE_N
 };
 
@@ -87,6 +95,7 @@ struct attach_finding {
     size_t part_index; /* leaf index of the message part it is in */
     double score;
     long long limit, value; /* limit rules: the bound and what was seen */
+    const char *reply; /* reply template (static); NULL: the symbol's */
 };
 
 struct attach_scan {
@@ -97,8 +106,10 @@ struct attach_scan {
     size_t nf;
     char **passwords; /* candidates found in the text parts */
     size_t npasswords;
-    long long archive_bytes; /* decompressed so far in this message */
-    double deadline;         /* monotonic seconds; archives stop past it */
+    struct arc_limits lim; /* from conf, for the archive reader */
+    struct arc_scan arc;   /* bytes and deadline (arc_now()) of this
+                              message's archives */
+    size_t part;           /* the part whose archive is being read */
 };
 
 /* attach_module.c */
@@ -128,19 +139,25 @@ int attach_name_is_banned(const struct attach_conf *c, const char *ext);
 /* A document, image or text extension ("pdf", "jpg", "txt"...). */
 int attach_name_is_document(const char *ext);
 
-/* attach_type.c */
+/* attach_type.c: attach_check_bytes() adds the findings of the bytes
+ * and returns 1 when they are an archive (or TNEF) to read;
+ * attach_check_content() also reads it (attach_archive_scan()). */
 const char *attach_magic(struct attach_scan *s, const unsigned char *data,
                          size_t len); /* MIME type, per-thread storage */
 int attach_type_is_executable(const char *magic_type,
                               const unsigned char *data, size_t len);
 int attach_type_is_archive(const char *magic_type);
+int attach_check_bytes(struct attach_scan *s, const char *name,
+                       const char *declared_ctype, const unsigned char *data,
+                       size_t len, size_t part_index, const char *container);
 void attach_check_content(struct attach_scan *s, const char *name,
                           const char *declared_ctype,
                           const unsigned char *data, size_t len,
                           size_t part_index, int depth,
                           const char *container);
 
-/* attach_archive.c: scan an archive's entries (names, contents, nested). */
+/* attach_archive.c: scan an archive's entries (names, contents, nested),
+ * depth archives around it (0 for a message part). */
 void attach_archive_scan(struct attach_scan *s, const char *name,
                          const unsigned char *data, size_t len,
                          size_t part_index, int depth);

@@ -101,6 +101,13 @@ static const struct attach_rule_info {
                         "the message has too many attachments"},
     [RULE_UNREADABLE] = {"ATTACH_MIME_UNREADABLE", 5,
                          "its MIME structure cannot be read reliably"},
+    [RULE_TNEF] = {"ATTACH_TNEF_UNREADABLE", 5,
+                   "it is an Outlook (TNEF) attachment that could not be "
+                   "read"},
+    [RULE_ZIPNAMES] = {"ATTACH_ZIP_NAME_MISMATCH", 10,
+                       "the archive shows other file names than it holds"},
+    [RULE_AMBIGUOUS] = {"ATTACH_MIME_AMBIGUOUS", 5,
+                        "its MIME headers can be read in two ways"},
 };
 
 #define ATTACH_ENUM "reject|strip|tag"
@@ -143,11 +150,18 @@ static const struct cfg_key attach_keys[] = {
                "Action for an archive that hits an unpacking bound."),
     ACTION_KEY("macro_action", RULE_MACRO,
                "Action for Office macros and RTF embedded objects."),
+    ACTION_KEY("tnef_action", RULE_TNEF,
+               "Action for a TNEF attachment (winmail.dat) that cannot be "
+               "read."),
+    ACTION_KEY("zip_names_action", RULE_ZIPNAMES,
+               "Action for a zip whose central directory names other files "
+               "than its local headers."),
     ACTION_KEY("size_action", RULE_SIZE,
                "Action for a message over max_message_size (strip = reject)."),
     ACTION_KEY("parts_action", RULE_PARTS,
                "Action for too many MIME parts, too deep or too much decoded, "
-               "or an unreadable MIME structure (strip = reject)."),
+               "an unreadable MIME structure, or a content header given twice "
+               "(strip = reject)."),
     ACTION_KEY("attachments_action", RULE_COUNT_ATT,
                "Action for more than max_attachments (strip = reject)."),
     {"scores", CFG_LIST, NULL, 0, 0, offsetof(struct attach_conf, scores), NULL,
@@ -237,6 +251,26 @@ static int attach_score_set(struct attach_state *st, const char *item,
     return -1;
 }
 
+/* A message larger than the buffer cannot be checked whole: it gets
+ * on_error (tempfail by default), however small max_message_size says a
+ * message may be (attach_eom()). */
+static void attach_setup_warn(const struct cfg *cfg,
+                              const struct attach_conf *c,
+                              struct cfg_errors *errs)
+{
+    const struct common_conf *cc = common_conf(cfg);
+
+    if (cc == NULL || cc->message_buffer_limit >= c->max_message_size)
+        return;
+    cfg_warnings_add(errs,
+                     "%s: warning: [common] message_buffer_limit (%lld bytes) "
+                     "is smaller than [attach] max_message_size (%lld "
+                     "bytes): a message larger than the buffer cannot be "
+                     "checked whole and gets on_error",
+                     cfg_path(cfg), cc->message_buffer_limit,
+                     c->max_message_size);
+}
+
 static int attach_setup(const struct cfg *cfg, void **state_r,
                         struct cfg_errors *errs)
 {
@@ -268,6 +302,7 @@ static int attach_setup(const struct cfg *cfg, void **state_r,
         free(st);
         return -1;
     }
+    attach_setup_warn(cfg, c, errs);
     *state_r = st;
     return 0;
 }
@@ -300,9 +335,11 @@ void attach_found(struct attach_scan *s, enum attach_rule r, const char *file,
     f->score = s->st ? s->st->score[r] : attach_rules[r].score;
 }
 
+/* A limit: the bound, the value seen and the reply template (NULL:
+ * the symbol's). */
 static void attach_found_limit(struct attach_scan *s, enum attach_rule r,
                                const char *what, long long limit,
-                               long long value)
+                               long long value, const char *reply)
 {
     size_t n = s->nf;
 
@@ -311,6 +348,7 @@ static void attach_found_limit(struct attach_scan *s, enum attach_rule r,
         return; /* already reported */
     s->f[n].limit = limit;
     s->f[n].value = value;
+    s->f[n].reply = reply;
 }
 
 static void attach_findings_free(struct attach_scan *s)
@@ -415,6 +453,8 @@ static void attach_check_part(struct attach_walk *w, const struct mime_part *p)
         w->nattach++;
     if (p->filename != NULL)
         attach_check_name(s, p->filename, p->index, NULL);
+    if (p->filename_alt != NULL)
+        attach_check_name(s, p->filename_alt, p->index, NULL);
     if (attach_text_only(p))
         return;
     attach_check_content(s, p->filename, p->ctype, p->data, p->len, p->index, 0,
@@ -432,14 +472,6 @@ static void attach_walk_free(struct attach_walk *w)
     w->nparts = 0;
 }
 
-static double attach_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Passwords first, from every text part, so that an encrypted archive
  * is opened even when the text naming its password comes after it;
@@ -453,8 +485,8 @@ static void attach_walk_message(struct attach_walk *w,
     const struct attach_conf *c = w->s->conf;
     size_t i;
 
-    w->s->archive_bytes = 0;
-    w->s->deadline = attach_now() + (double)c->archive_max_time;
+    w->s->arc.bytes = 0;
+    w->s->arc.deadline = arc_now() + (double)c->archive_max_time;
     for (i = 0; i < t->nparts; i++)
         if (t->parts[i].is_text)
             attach_take_passwords(w->s, &t->parts[i]);
@@ -462,32 +494,40 @@ static void attach_walk_message(struct attach_walk *w,
         attach_check_part(w, &t->parts[i]);
     if ((t->hits & MIME_HIT_PARTS) || (long long)t->nparts > c->max_parts)
         attach_found_limit(w->s, RULE_PARTS, "MIME parts", c->max_parts,
-                           (long long)t->nparts + !!(t->hits & MIME_HIT_PARTS));
+                           (long long)t->nparts + !!(t->hits & MIME_HIT_PARTS),
+                           NULL);
     if (t->hits & MIME_HIT_DEPTH)
         attach_found_limit(w->s, RULE_PARTS, "MIME nesting depth",
-                           cc->mime_max_depth, cc->mime_max_depth + 1);
+                           cc->mime_max_depth, cc->mime_max_depth + 1,
+                           "attach_mime_too_deep");
     if (t->hits & MIME_HIT_DECODED)
         attach_found_limit(w->s, RULE_PARTS, "decoded size",
-                           cc->mime_max_decoded, cc->mime_max_decoded + 1);
+                           cc->mime_max_decoded, cc->mime_max_decoded + 1,
+                           "attach_mime_decoded_too_big");
     if ((long long)w->nattach > c->max_attachments)
         attach_found_limit(w->s, RULE_COUNT_ATT, "attachments",
-                           c->max_attachments, (long long)w->nattach);
+                           c->max_attachments, (long long)w->nattach, NULL);
     if (t->unreadable)
         attach_found(w->s, RULE_UNREADABLE, "unreadable MIME structure",
                      (size_t)-1);
+    if (t->ambiguous)
+        attach_found(w->s, RULE_AMBIGUOUS, t->ambiguous_what, (size_t)-1);
 }
 
 /* The decision. */
 static int attach_is_limit(enum attach_rule r)
 {
     return r == RULE_SIZE || r == RULE_PARTS || r == RULE_COUNT_ATT ||
-           r == RULE_UNREADABLE;
+           r == RULE_UNREADABLE || r == RULE_AMBIGUOUS;
 }
 
+/* Unreadable and ambiguous MIME take parts_action. */
 static int attach_action_of(const struct attach_conf *c,
                             const struct attach_finding *f)
 {
-    int a = c->action[f->rule == RULE_UNREADABLE ? RULE_PARTS : f->rule];
+    int a = c->action[f->rule == RULE_UNREADABLE || f->rule == RULE_AMBIGUOUS
+                          ? RULE_PARTS
+                          : f->rule];
 
     return a == ATTACH_STRIP && attach_is_limit(f->rule) ? ATTACH_REJECT : a;
 }
@@ -530,7 +570,9 @@ static enum mod_rc attach_reject(struct mod_ctx *x,
     const struct common_conf *cc;
 
     snprintf(key, sizeof(key), "%s",
-             reason ? reason : attach_rule_symbol(f->rule));
+             reason    ? reason
+             : f->reply ? f->reply
+                       : attach_rule_symbol(f->rule));
     str_lower(key);
     if (f->limit > 0 || f->value > 0) {
         int is_size = f->rule == RULE_SIZE ||
@@ -691,7 +733,8 @@ static enum mod_rc attach_eom(struct mod_ctx *x)
     w.s = &s;
     if ((long long)m->size > st->conf->max_message_size)
         attach_found_limit(&s, RULE_SIZE, "message size",
-                           st->conf->max_message_size, (long long)m->size);
+                           st->conf->max_message_size, (long long)m->size,
+                           NULL);
     if (m->truncated && !attach_too_big_refused(&s)) {
         snprintf(x->out.reason_buf, sizeof(x->out.reason_buf),
                  "message of %zu bytes is larger than message_buffer_limit "

@@ -17,12 +17,17 @@
  *			other harmless-looking one ("invoice.pdf.exe",
  *			"scan.jpg   .scr").
  *
+ *	A name is judged as written and as Windows would save it: an NTFS
+ *	stream suffix ("evil.vbs::$DATA", "x.vbs:Zone.Identifier") names
+ *	the file before the first ':' (evil.vbs), so that is judged too.
+ *
  *	Inside an archive (container != NULL) RULE_BANNED and RULE_DOUBLE
  *	are reported as RULE_ARCHIVE and the finding's file is
  *	"NAME in CONTAINER".  It returns the number of findings added.
  *
  *	attach_name_ext() gives the normalised lower-case final extension
- *	(without the dot; "" when none) in a per-thread buffer.
+ *	(without the dot; "" when none) of the name as Windows saves it (no
+ *	stream suffix) in a per-thread buffer.
  *	attach_name_is_banned() tells whether an extension is banned under
  *	a configuration (a leading dot in the list is ignored).
  *	attach_name_is_document() tells whether an extension names a
@@ -164,12 +169,25 @@ static void name_ext_of(const char *s, size_t n, char *ext, size_t size)
     str_lower(ext);
 }
 
+/* Cut an NTFS stream suffix: "evil.vbs::$DATA" is saved as evil.vbs.
+ * Returns 1 when there was one. */
+static int name_cut_stream(char *norm)
+{
+    char *colon = strchr(norm, ':');
+
+    if (colon == NULL)
+        return 0;
+    *colon = '\0';
+    return 1;
+}
+
 const char *attach_name_ext(const char *name)
 {
     static _Thread_local char ext[EXT_MAX_LEN];
     char norm[NAME_MAX_LEN];
 
     name_normalise(name, norm, sizeof(norm));
+    name_cut_stream(norm);
     name_rstrip(norm);
     name_ext_of(norm, strlen(norm), ext, sizeof(ext));
     return ext;
@@ -229,23 +247,18 @@ void attach_found_in(struct attach_scan *s, enum attach_rule r,
     free(file);
 }
 
-int attach_check_name(struct attach_scan *s, const char *name,
+/* Banned and double extensions of one reading (norm) of name. */
+static int name_judge(struct attach_scan *s, const char *name, char *norm,
                       size_t part_index, const char *container)
 {
-    char norm[NAME_MAX_LEN], ext[EXT_MAX_LEN], prev[EXT_MAX_LEN];
+    char ext[EXT_MAX_LEN], prev[EXT_MAX_LEN];
     char *dot;
     int n = 0;
 
-    if (name == NULL || *name == '\0')
-        return 0;
-    if (name_normalise(name, norm, sizeof(norm))) {
-        attach_found_in(s, RULE_UNICODE, name, part_index, container);
-        n++;
-    }
     name_rstrip(norm);
     name_ext_of(norm, strlen(norm), ext, sizeof(ext));
     if (!attach_name_is_banned(s->conf, ext))
-        return n;
+        return 0;
     attach_found_in(s, RULE_BANNED, name, part_index, container);
     n++;
 
@@ -256,5 +269,24 @@ int attach_check_name(struct attach_scan *s, const char *name,
         attach_found_in(s, RULE_DOUBLE, name, part_index, container);
         n++;
     }
+    return n;
+}
+
+int attach_check_name(struct attach_scan *s, const char *name,
+                      size_t part_index, const char *container)
+{
+    char norm[NAME_MAX_LEN];
+    int n = 0;
+
+    if (name == NULL || *name == '\0')
+        return 0;
+    if (name_normalise(name, norm, sizeof(norm))) {
+        attach_found_in(s, RULE_UNICODE, name, part_index, container);
+        n++;
+    }
+    n += name_judge(s, name, norm, part_index, container);
+    name_normalise(name, norm, sizeof(norm));
+    if (name_cut_stream(norm))
+        n += name_judge(s, name, norm, part_index, container);
     return n;
 }

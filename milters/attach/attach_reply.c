@@ -1,7 +1,10 @@
 /*
  * attach_reply - sluice-attach's SMTP reply templates (reply.h), one per
  * symbol that may refuse a message, keyed by the lower-case symbol name,
- * plus "attach_signed_strip".  Registered through attach_module.replies.
+ * plus "attach_signed_strip", and for ATTACH_TOO_MANY_PARTS the bounds
+ * that are not a count of parts ("attach_mime_too_deep",
+ * "attach_mime_decoded_too_big").  Registered through
+ * attach_module.replies.
  */
 #include "attach.h"
 
@@ -111,6 +114,48 @@ const struct reply_template attach_replies[] = {
       "bilagorna kan inte kontrolleras.",
       "Viesti hylättiin: sen MIME-rakennetta ei voida lukea luotettavasti, "
       "joten liitteitä ei voida tarkistaa."}},
+    {"attach_mime_too_deep",
+     "550",
+     "5.7.1",
+     {"The message is nested too deeply: at most %{limit} levels are "
+      "accepted here.",
+      "Meddelandet avvisades: högst %{limit} nivåer av inbäddade delar tas "
+      "emot av mottagarservern.",
+      "Viesti on sisäkkäistetty liian monelle tasolle: täällä hyväksytään "
+      "enintään %{limit} tasoa."}},
+    {"attach_mime_decoded_too_big",
+     "552",
+     "5.3.4",
+     {"The message is too big once decoded: the limit here is %{limit}.",
+      "Meddelandet avvisades: avkodat överskrider det gränsen %{limit}.",
+      "Viesti on purettuna liian suuri: enimmäiskoko täällä on %{limit}."}},
+    {"attach_mime_ambiguous",
+     "550",
+     "5.7.1",
+     {"The message was refused: a part of it has two different %{file} "
+      "headers, so it can be read in two ways and cannot be checked.",
+      "Meddelandet avvisades: en del av det har två olika %{file}-huvuden, "
+      "vilket ger två tolkningar, och det kan därför inte kontrolleras.",
+      "Viesti hylättiin: sen osassa on kaksi erilaista %{file}-otsaketta, "
+      "joten sen voi lukea kahdella tavalla eikä sitä voida tarkistaa."}},
+    {"attach_tnef_unreadable",
+     "550",
+     "5.7.1",
+     {"Attachment %{file} was refused: it is an Outlook (TNEF) attachment "
+      "that could not be read, so the files in it cannot be checked.",
+      "Bilagan %{file} avvisades: en Outlook-bilaga (TNEF) som inte kunde "
+      "läsas, och filerna i den kan inte kontrolleras.",
+      "Liite %{file} hylättiin: se on Outlook-liite (TNEF), jota ei voitu "
+      "lukea, joten sen sisältämiä tiedostoja ei voida tarkistaa."}},
+    {"attach_zip_name_mismatch",
+     "550",
+     "5.7.1",
+     {"Attachment %{file} was refused: the archive lists other file names "
+      "than the files it holds.",
+      "Bilagan %{file} avvisades: arkivets filnamn stämmer inte med filerna "
+      "i det.",
+      "Liite %{file} hylättiin: arkisto näyttää eri tiedostonimet kuin sen "
+      "sisältämillä tiedostoilla on."}},
     {"attach_signed_strip",
      "550",
      "5.7.1",

@@ -18,15 +18,19 @@
  *	can tell scripts from binaries; 0 otherwise.
  *	attach_type_is_archive() is 1 for the containers libarchive opens.
  *
- *	attach_check_content() adds findings for one part or archive entry:
+ *	attach_check_bytes() adds findings for one part or archive entry:
  *	RULE_DISGUISED for an executable binary whose name or declared
  *	Content-Type says document, image or text (a script only when it
  *	poses as a document or image: scripts are often mailed as text);
  *	inside an archive, any executable binary or disguised script is
  *	RULE_ARCHIVE (a macro stays RULE_MACRO, named "ENTRY in ARCHIVE").
  *	It then hands Office documents to attach_office_has_macro(), RTF
- *	to attach_rtf_has_object() (both RULE_MACRO), and archives to
- *	attach_archive_scan() with depth.
+ *	to attach_rtf_has_object() (both RULE_MACRO), and returns 1 for an
+ *	archive libarchive reads or a TNEF stream (by its signature, since
+ *	libmagic has no name for every TNEF): the archive reader opens it.
+ *	attach_check_content() is attach_check_bytes() followed, for an
+ *	archive, by attach_archive_scan() at the given depth (the bytes
+ *	of a message part: depth 0).
  *
  * OWNERSHIP
  *	Copies the magic string before calling other scanners, which may
@@ -144,6 +148,7 @@ static const char *const type_archives[] = {"application/zip",
                                             "application/x-lzh-compressed",
                                             "application/x-lz4",
                                             "application/java-archive",
+                                            "application/vnd.ms-tnef",
                                             NULL};
 
 static int type_in(const char *const *list, const char *t)
@@ -270,12 +275,11 @@ static void type_check_exec(struct attach_scan *s, const char *name,
         attach_found_in(s, RULE_DISGUISED, shown, part_index, container);
 }
 
-void attach_check_content(struct attach_scan *s, const char *name,
-                          const char *declared_ctype, const unsigned char *data,
-                          size_t len, size_t part_index, int depth,
-                          const char *container)
+int attach_check_bytes(struct attach_scan *s, const char *name,
+                       const char *declared_ctype, const unsigned char *data,
+                       size_t len, size_t part_index, const char *container)
 {
-    char magic[TYPE_MAGIC_MAX], ext[32], *shown = NULL;
+    char magic[TYPE_MAGIC_MAX], ext[32];
     int exec;
 
     snprintf(magic, sizeof(magic), "%s", attach_magic(s, data, len));
@@ -284,7 +288,7 @@ void attach_check_content(struct attach_scan *s, const char *name,
     exec = attach_type_is_executable(magic, data, len);
     type_check_exec(s, name, ext, declared_ctype, exec, part_index, container);
     if (exec == 1)
-        return;
+        return 0;
 
     if (type_is_office(magic, ext) &&
         attach_office_has_macro(data, len, magic) > 0)
@@ -293,7 +297,18 @@ void attach_check_content(struct attach_scan *s, const char *name,
     if (type_is_rtf(magic, data, len) && attach_rtf_has_object(data, len) > 0)
         attach_found_in(s, RULE_MACRO, name ? name : "(unnamed)", part_index,
                    container);
-    if (!attach_type_is_archive(magic))
+    return attach_type_is_archive(magic) || arc_is_tnef(data, len);
+}
+
+void attach_check_content(struct attach_scan *s, const char *name,
+                          const char *declared_ctype, const unsigned char *data,
+                          size_t len, size_t part_index, int depth,
+                          const char *container)
+{
+    char *shown = NULL;
+
+    if (!attach_check_bytes(s, name, declared_ctype, data, len, part_index,
+                            container))
         return;
     if (container != NULL)
         shown = xasprintf("%s in %s", name ? name : "(unnamed)", container);

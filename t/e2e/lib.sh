@@ -147,13 +147,15 @@ e2e_port_block() {
     stages) i=6 ;;
     client) i=7 ;;
     quarantine) i=8 ;;
+    attach_hostile) i=9 ;;
     grey) i=90 ;;
     grey_rate) i=91 ;;
     grey_cluster) i=92 ;;
     grey_faults) i=93 ;;
-    content) i=94 ;;
-    content_av) i=95 ;;
-    content_reload) i=96 ;;
+    header_flood) i=94 ;;
+    content) i=95 ;;
+    content_av) i=96 ;;
+    content_reload) i=97 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 100))

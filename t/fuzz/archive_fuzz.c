@@ -1,6 +1,7 @@
 /*
  * archive_fuzz - libFuzzer target for the archive and Office scanners:
- *	the input goes to attach_archive_scan() (with passwords, small
+ *	the input goes to attach_archive_scan() (libcommon/arc*.c: libarchive,
+ *	TNEF, a zip's central directory; with passwords, small
  *	bounds and a deadline) and to attach_office_has_macro().  Findings
  *	are expected; crashes, leaks, hangs and sanitizer reports are not.
  *	Built by "make fuzz" (CC=clang); replayed over t/fuzz/corpus/archive
@@ -45,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.passwords = fuzz_pw;
     s.npasswords = 2;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    s.deadline = ts.tv_sec + ts.tv_nsec / 1e9 + 2.0;
+    s.arc.deadline = ts.tv_sec + ts.tv_nsec / 1e9 + 2.0;
     attach_archive_scan(&s, "fuzz.zip", data, size, 0, 0);
     attach_office_has_macro(data, size, NULL);
     s.passwords = NULL; /* static, not ours to free */

@@ -3,7 +3,9 @@
  *	message (headers, empty line, body).  It goes through mime_walk()
  *	with small limits (the callback checks what a part promises: its
  *	bytes, its place in the raw message, the bounds), through
- *	mime_top_ctype(), and through sluice-attach's eom() under two
+ *	mime_top_ctype(), through mime_parse() (leaves in order within the
+ *	bounds, uuencoded blocks after their text leaf, the ambiguity
+ *	finding: fuzz_tree()), and through sluice-attach's eom() under two
  *	configurations written at start-up: every rule "reject", and every
  *	rule "strip" (so that strip mode cuts parts out of hostile
  *	structures).  Built by "make fuzz" (CC=clang); replayed over
@@ -139,6 +141,39 @@ static size_t fuzz_body_off(const char *raw, size_t len)
     return len;
 }
 
+/* What the one parse promises: leaves in order within the bounds,
+ * uuencoded blocks as attachments after a text leaf, the ambiguity
+ * finding with its header's name. */
+static void fuzz_tree(const char *raw, size_t len)
+{
+    struct mime_tree *t = NULL;
+    const char *error;
+    size_t total = 0;
+
+    if (mime_parse(raw, len, fuzz_body_off(raw, len), &fuzz_lim, &t,
+                   &error) < 0)
+        return;
+    if (t->nparts > fuzz_lim.max_parts ||
+        (t->ambiguous > 0) != (t->ambiguous_what != NULL))
+        abort();
+    for (size_t i = 0; i < t->nparts; i++) {
+        const struct mime_part *p = &t->parts[i];
+
+        total += p->len;
+        if (p->index != i || (p->len > 0 && p->data == NULL) ||
+            (p->part_end >= 0 && (size_t)p->part_end > len))
+            abort();
+        if (p->from_uuencode &&
+            (!p->is_attachment || p->is_text || i == 0 ||
+             (!t->parts[i - 1].from_uuencode &&
+              strncmp(t->parts[i - 1].ctype, "text/", 5) != 0)))
+            abort();
+    }
+    if (total > fuzz_lim.max_decoded)
+        abort();
+    mime_tree_free(t);
+}
+
 static void fuzz_eom(const struct fuzz_conf *fc, const char *raw, size_t len)
 {
     static char *rcpts[] = {"b@example.net"};
@@ -183,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (top == NULL || strchr(top, '/') == NULL)
         abort();
     free(top);
+    fuzz_tree(raw, size);
     fuzz_eom(&fuzz_reject, raw, size);
     fuzz_eom(&fuzz_stripping, raw, size);
     return 0;

@@ -276,7 +276,7 @@ static void test_bounds(const struct attach_conf *c)
     cc.archive_max_total = 5 * 1024 * 1024;
     scan(&s, &cc, "big.zip", &b);
     ok(fx_has(&s, RULE_BOMB, "big.zip"), "9 MB > archive_max_total 5 MB");
-    ok(s.archive_bytes <= cc.archive_max_total + 65536,
+    ok(s.arc.bytes <= cc.archive_max_total + 65536,
        "stopped within one chunk of the total bound");
     attach_scan_free(&s);
 
@@ -288,7 +288,7 @@ static void test_bounds(const struct attach_conf *c)
 
     cc.archive_max_ratio = 0;
     fx_scan_init(&s, &cc);
-    s.deadline = fx_now() - 1;
+    s.arc.deadline = fx_now() - 1;
     attach_archive_scan(&s, "late.zip", b.p, b.n, 0, 0);
     ok(fx_has(&s, RULE_BOMB, "late.zip"), "past the deadline: bomb");
     attach_scan_free(&s);
@@ -342,7 +342,7 @@ static void test_bomb(const struct attach_conf *c)
     ok(fx_has(&s, RULE_BOMB, NULL), "42.zip-style bomb: ATTACH_ARCHIVE_BOMB");
     ok(t < 2.0, "42.zip-style bomb stopped fast by the ratio bound");
     diag("bomb (ratio bound): %.3f s, %lld bytes inflated, peak RSS %ld KB", t,
-         s.archive_bytes, fx_peak_rss_kb());
+         s.arc.bytes, fx_peak_rss_kb());
     attach_scan_free(&s);
 
     cc.archive_max_ratio = 0;
@@ -350,7 +350,7 @@ static void test_bomb(const struct attach_conf *c)
     ok(fx_has(&s, RULE_BOMB, NULL), "42.zip-style bomb without the ratio "
                                     "bound: stopped by archive_max_total");
     diag("bomb (total bound): %.3f s, %lld bytes inflated, peak RSS %ld KB", t,
-         s.archive_bytes, fx_peak_rss_kb());
+         s.arc.bytes, fx_peak_rss_kb());
     attach_scan_free(&s);
     free(b.p);
 }

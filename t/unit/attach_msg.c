@@ -156,6 +156,7 @@ void run(void *state, const char *raw, size_t body_off, const struct env *env,
     strbuf_append(&m.raw, raw, strlen(raw));
     m.body_off = body_off;
     m.size = env && env->size ? env->size : strlen(raw);
+    m.truncated = env && env->truncated;
     result_init(&r->res, "attach", "TESTQID");
     mod_ctx_init(&x, &attach_module, state, env_of(state), &conn, &m, &r->res,
                  &r->ed);

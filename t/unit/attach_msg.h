@@ -43,6 +43,7 @@ struct env {
     char **rcpts;
     size_t nrcpts;
     size_t size; /* 0: the raw length */
+    int truncated; /* the glue could not buffer the whole message */
 };
 
 extern unsigned char pe[256];

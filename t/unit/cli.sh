@@ -53,6 +53,31 @@ for prog in sluice-attach sluice-milter; do
     "$bin" -Z >/dev/null 2>&1; rc=$?
     t $(( rc != 64 )) "$prog with a bad option exits 64 (got $rc)"
 done
+# A buffer smaller than the size limit works, but a message between the
+# two cannot be checked whole: -n warns (exit 0), the defaults do not.
+cat >"$dir/warn.conf" <<EOC
+[common]
+secret_file = secret
+socket = unix:$dir/milter.sock
+message_buffer_limit = 1M
+[attach]
+socket = unix:$dir/attach.sock
+max_message_size = 50M
+EOC
+out=$("$top_builddir/sluice-attach" -n -c "$dir/warn.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "-n with a buffer smaller than max_message_size exits 0 (got $rc)"
+case $out in *"warn.conf: warning: [common] message_buffer_limit (1048576 bytes) is smaller than [attach] max_message_size"*)
+    t 0 "-n warns that the buffer is smaller than the size limit";;
+    *) t 1 "-n warns that the buffer is smaller than the size limit (got: $out)";; esac
+case $out in *"configuration OK"*) t 0 "-n still says configuration OK";;
+    *) t 1 "-n still says configuration OK (got: $out)";; esac
+out=$("$top_builddir/sluice-attach" -n -c "$dir/good.conf" 2>&1)
+case $out in *warning*) t 1 "no warning with the defaults (got: $out)";;
+    *) t 0 "no warning with the defaults";; esac
+out=$("$top_builddir/sluicectl" -n -c "$dir/warn.conf" 2>&1); rc=$?
+case $rc:$out in 0:*"warn.conf: warning: [common] message_buffer_limit"*)
+    t 0 "sluicectl -n prints the same warning, exit 0";;
+    *) t 1 "sluicectl -n prints the same warning, exit 0 (got $rc: $out)";; esac
 # The installed programs know the suite's sections, never a test-only one.
 printf '[testmod]\nsocket = unix:%s/testmod.sock\nenforce = no\n' "$dir" >"$dir/testmod.conf"
 cat "$dir/good.conf" "$dir/testmod.conf" >"$dir/withtest.conf"

@@ -81,18 +81,18 @@ static void one(const struct attach_conf *c, const char *dir, const char *name)
         return;
     }
     fx_scan_init(&s, c);
-    s.deadline = fx_now() + (double)c->archive_max_time;
+    s.arc.deadline = fx_now() + (double)c->archive_max_time;
     t = fx_now();
     attach_check_content(&s, name, NULL, p, n, 0, 0, NULL);
     attach_archive_scan(&s, name, p, n, 0, 0); /* also when magic says no */
     t = fx_now() - t;
     good =
-        t < MAX_SECONDS && s.archive_bytes <= c->archive_max_total * 2 + 131072;
+        t < MAX_SECONDS && s.arc.bytes <= c->archive_max_total * 2 + 131072;
     for (i = 0; i < s.nf; i++)
         diag("%s: %s %s", name, attach_rule_symbol(s.f[i].rule),
              s.f[i].file ? s.f[i].file : "");
     ok(good && expected(name, &s), "%s: within bounds (%.3f s, %lld bytes)",
-       name, t, s.archive_bytes);
+       name, t, s.arc.bytes);
     attach_scan_free(&s);
     free(p);
 }

@@ -1,12 +1,15 @@
 /*
  * mime_test - libcommon/mime.c: leaves, names, decoded bytes, places in
- *	the raw message, signed parts, limits.
+ *	the raw message, signed parts, limits; and what mime_parse() adds:
+ *	uuencoded files in text parts as leaves, parts with a content
+ *	header twice (ambiguous), names with a NUL read a second way.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../tap.h"
+#include "hostile.h"
 #include "mime.h"
 #include "util.h"
 
@@ -372,10 +375,203 @@ static void test_tree(void)
        "tree: a message GMime cannot parse is an error, not an empty tree");
 }
 
+static unsigned char bin[300];
+
+/* A text/plain message whose body is `before`, blocks, `after`. */
+static char *uu_message(const char *cte, const char *body)
+{
+    return xasprintf("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=us-ascii\r\n"
+                     "%s%s%s\r\n%s",
+                     cte ? "Content-Transfer-Encoding: " : "", cte ? cte : "",
+                     cte ? "\r\n" : "", body);
+}
+
+static struct mime_tree *parse(const char *raw, const struct mime_limits *lim)
+{
+    static const struct mime_limits def = {20, 500, 100 << 20};
+    struct mime_tree *t = NULL;
+    const char *error;
+    const char *body = strstr(raw, "\r\n\r\n");
+
+    if (mime_parse(raw, strlen(raw), body ? (size_t)(body - raw) + 4 : 0,
+                   lim ? lim : &def, &t, &error) < 0)
+        return NULL;
+    return t;
+}
+
+static int is_bin(const struct mime_part *p, size_t n)
+{
+    return p->len == n && memcmp(p->data, bin, n) == 0;
+}
+
+static void test_uuencode(void)
+{
+    struct strbuf b;
+    struct mime_tree *t;
+    struct got g = {0};
+    char *raw;
+
+    for (size_t i = 0; i < sizeof(bin); i++)
+        bin[i] = (unsigned char)(i * 7 + 3);
+    strbuf_init(&b, 0);
+    strbuf_puts(&b, "Hi,\r\n\r\nthe invoice:\r\n\r\nbegin 644 invoice.exe\r\n");
+    hx_uuencode(&b, bin, sizeof(bin), "\r\n");
+    strbuf_puts(&b, "end\r\n\r\nRegards\r\n");
+    raw = uu_message(NULL, b.data);
+    t = parse(raw, NULL);
+    ok(t && t->nparts == 2 && !t->parts[0].from_uuencode &&
+           t->parts[1].from_uuencode && t->parts[1].is_attachment &&
+           !t->parts[1].is_text && t->parts[1].index == 1 &&
+           strcmp(t->parts[1].filename, "invoice.exe") == 0 &&
+           is_bin(&t->parts[1], sizeof(bin)),
+       "uuencode in a text body (CRLF): a leaf named invoice.exe with the "
+       "decoded bytes");
+    ok(t && t->parts[1].part_start == t->parts[0].part_start &&
+           t->parts[1].part_end == t->parts[0].part_end,
+       "uuencode: the leaf has the text part's place");
+    mime_tree_free(t);
+    walk(raw, NULL, &g);
+    ok(g.n == 1, "mime_walk() alone does not give uuencoded blocks");
+    free(raw);
+
+    /* LF, trailing blanks, no end line, a second block (base64). */
+    strbuf_reset(&b);
+    strbuf_puts(&b, "begin 0755 run.scr\n");
+    hx_uuencode(&b, bin, 90, "   \n");
+    strbuf_puts(&b, "begin-base64 644 second.js\n"
+                    "d2luZG93cy5jbG9zZSgp\n====\ntrailing text\n");
+    raw = uu_message("quoted-printable", b.data);
+    t = parse(raw, NULL);
+    ok(t && t->nparts == 3 && strcmp(t->parts[1].filename, "run.scr") == 0 &&
+           is_bin(&t->parts[1], 90),
+       "uuencode: trailing blanks on the lines and no end line");
+    ok(t && t->nparts == 3 && strcmp(t->parts[2].filename, "second.js") == 0 &&
+           t->parts[2].len == 15 &&
+           memcmp(t->parts[2].data, "windows.close()", 15) == 0,
+       "begin-base64 (uuencode -m): a second leaf");
+    mime_tree_free(t);
+    free(raw);
+
+    /* Bounds: the blocks count as parts and decoded bytes. */
+    strbuf_reset(&b);
+    strbuf_puts(&b, "begin 644 a.exe\r\n");
+    hx_uuencode(&b, bin, sizeof(bin), "\r\n");
+    strbuf_puts(&b, "end\r\n");
+    raw = uu_message(NULL, b.data);
+    t = parse(raw, &(struct mime_limits){20, 1, 100 << 20});
+    ok(t && t->nparts == 1 && (t->hits & MIME_HIT_PARTS),
+       "uuencode: a block past max_parts is a parts hit");
+    mime_tree_free(t);
+    t = parse(raw, &(struct mime_limits){20, 10, strlen(b.data) + 100});
+    ok(t && t->nparts == 2 && t->parts[1].truncated &&
+           (t->hits & MIME_HIT_DECODED),
+       "uuencode: a block past max_decoded is cut and a decoded hit");
+    mime_tree_free(t);
+    free(raw);
+    strbuf_free(&b);
+}
+
+static void test_ambiguous(void)
+{
+    static const struct {
+        const char *raw, *what, *name;
+    } cases[] = {
+        {"Content-Type: multipart/mixed; boundary=AAA\r\n"
+         "Content-Type: multipart/mixed; boundary=BBB\r\n\r\n"
+         "--AAA\r\nContent-Type: text/plain\r\n\r\nhi\r\n--AAA--\r\n"
+         "--BBB\r\nContent-Type: application/octet-stream; name=x.exe\r\n"
+         "\r\nMZ\r\n--BBB--\r\n",
+         "Content-Type", "two top-level Content-Type, two boundaries"},
+        {"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+         "--b\r\nContent-Type: text/plain\r\n"
+         "Content-Transfer-Encoding: 7bit\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--\r\n",
+         "Content-Transfer-Encoding", "a part with two encodings"},
+        {"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+         "--b\r\nContent-Type: application/octet-stream\r\n"
+         "Content-Disposition: attachment; filename=a.txt\r\n"
+         "Content-Disposition: attachment; filename=a.exe\r\n\r\n"
+         "MZ\r\n--b--\r\n",
+         "Content-Disposition", "a part with two dispositions"},
+        {"Content-Type: message/rfc822\r\n\r\n"
+         "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n"
+         "<b>x</b>\r\n",
+         "Content-Type", "an inner message with two Content-Type"},
+        {"Content-Type: multipart/mixed; boundary=b\r\n"
+         "Content-Type:  multipart/mixed;\r\n boundary=b\r\n\r\n"
+         "--b\r\nContent-Transfer-Encoding: BASE64\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--b--\r\n",
+         NULL, "the same value twice (folded, other case) is not ambiguous"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct mime_tree *t = parse(cases[i].raw, NULL);
+
+        if (cases[i].what)
+            ok(t && t->ambiguous >= 1 && t->ambiguous_what &&
+                   strcmp(t->ambiguous_what, cases[i].what) == 0,
+               "ambiguous: %s (%s)", cases[i].name, cases[i].what);
+        else
+            ok(t && t->ambiguous == 0, "%s", cases[i].name);
+        mime_tree_free(t);
+    }
+}
+
+/* A name with a NUL inside: one of the readings has what follows it. */
+static void test_nul_names(void)
+{
+    static const struct {
+        const char *raw, *danger, *what;
+    } cases[] = {
+        {"Content-Type: application/octet-stream\r\n"
+         "Content-Disposition: attachment; "
+         "filename*=utf-8''evil.txt%00.vbs\r\n\r\nx\r\n",
+         "evil.txt.vbs", "RFC 2231 %00 in filename*"},
+        {"Content-Type: application/octet-stream; "
+         "name*0*=utf-8''invoice.pdf%00;\r\n name*1=\".exe\"\r\n\r\nx\r\n",
+         "invoice.pdf.exe",
+         "RFC 2231 continuation, NUL in the first piece of name*"},
+        {"Content-Type: application/octet-stream\r\n"
+         "Content-Disposition: attachment; "
+         "filename=\"=?utf-8?q?report.doc=00.js?=\"\r\n\r\nx\r\n",
+         "report.doc.js", "RFC 2047 Q =00"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct mime_tree *t = parse(cases[i].raw, NULL);
+        const struct mime_part *p = t && t->nparts ? &t->parts[0] : NULL;
+        int good = p && ((p->filename &&
+                          strcmp(p->filename, cases[i].danger) == 0) ||
+                         (p->filename_alt &&
+                          strcmp(p->filename_alt, cases[i].danger) == 0));
+
+        if (!ok(good, "NUL in a name: %s: one reading is %s", cases[i].what,
+                cases[i].danger) &&
+            p)
+            diag("name '%s' alt '%s'", p->filename ? p->filename : "(null)",
+                 p->filename_alt ? p->filename_alt : "(null)");
+        mime_tree_free(t);
+    }
+    {
+        struct mime_tree *t = parse(
+            "Content-Type: application/octet-stream\r\nContent-Disposition: "
+            "attachment; filename=plain%20.txt\r\n\r\nx\r\n",
+            NULL);
+
+        ok(t && t->nparts == 1 && t->parts[0].filename_alt == NULL,
+           "no NUL in the name: no second reading");
+        mime_tree_free(t);
+    }
+}
+
 int main(void)
 {
     mime_init();
     mime_init(); /* idempotent */
+    test_uuencode();
+    test_ambiguous();
+    test_nul_names();
     test_mixed();
     test_names();
     test_signed();

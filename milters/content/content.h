@@ -10,8 +10,6 @@
  *	content_files.c    every file of the message: parts and archive
  *	                   members (nested), each seen once by the hash, YARA
  *	                   and document-text visitors
- *	content_arc.c      the bounded archive reader (libarchive) until the
- *	                   shared one moves to libcommon
  *	content_text.c     text of documents: OOXML and ODF XML (libxml2),
  *	                   PDF (poppler-glib), CSV and plain text
  *	content_dlp.c      DLP: candidates, context words, thresholds
@@ -96,6 +94,7 @@ struct content_conf {
     long long archive_max_total;
     long long archive_max_ratio;
     long long archive_max_layers;
+    long long archive_max_time; /* seconds per message */
     long long url_max;
     /* DLP */
     struct cfg_list dlp_detectors;
@@ -194,8 +193,8 @@ struct content_scan {
     int doc_limit_hit;
     const char *doc_limit; /* which bound */
     /* the files walk */
-    long long arc_bytes;
     int arc_limit_hit;
+    char arc_limit[256]; /* "BOUND in CONTAINER" */
     /* MISP: indicator values already reported (pointers into the set) */
     const char **misp_seen;
     size_t nmisp_seen;
@@ -250,22 +249,6 @@ struct content_file {
 void content_files_walk(struct content_scan *s);
 /* "name" or "name in container" (for details; caller frees). */
 char *content_file_label(const struct content_file *f);
-
-/* content_arc.c: the archive reader (see the file). */
-struct content_arc;
-typedef int (*content_arc_member_cb)(void *arg, const char *name,
-                                     const char *container,
-                                     const unsigned char *data, size_t len,
-                                     int depth);
-struct content_arc_limits {
-    long long max_depth, max_entries, max_total, max_ratio, max_layers;
-};
-/* 0 read (or not an archive: *is_archive_r = 0), 1 a bound was hit. */
-int content_arc_read(const struct content_arc_limits *lim, long long *bytes,
-                     const char *name, const unsigned char *data, size_t len,
-                     int depth, content_arc_member_cb cb, void *arg,
-                     int *is_archive_r);
-int content_arc_is_archive(const unsigned char *data, size_t len);
 
 /* content_text.c: a document's text, appended to out (bounded). */
 enum content_doc_kind {

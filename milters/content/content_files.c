@@ -8,10 +8,11 @@
  *
  * DESCRIPTION
  *	content_files_walk() visits every leaf of the MIME tree, then every
- *	member of each archive (content_arc.c; a docx, xlsx or odt is a zip
- *	too, so its XML members are visited), depth first, within the
- *	archive_max_* bounds of [content] (CONTENT_ARCHIVE_LIMIT when one
- *	is hit).  For each file:
+ *	member of each archive and TNEF stream (libcommon's reader, arc.h;
+ *	a docx, xlsx or odt is a zip too, so its XML members are visited),
+ *	depth first, within the archive_max_* bounds of [content]
+ *	(CONTENT_ARCHIVE_LIMIT naming the bound when one is hit; encrypted
+ *	members are not read: no password is tried).  For each file:
  *	    - its name (attachments and members) joins s->names, for the
  *	      filename rules;
  *	    - content_misp_file(): its hashes against the indicator set;
@@ -33,20 +34,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arc.h"
 #include "content.h"
 #include "mime.h"
 
 struct files_walk {
     struct content_scan *s;
-    struct content_arc_limits lim;
+    struct arc_limits lim;
+    struct arc_scan arc;
+    size_t index; /* the MIME leaf being read */
 };
-
-struct files_member {
-    struct files_walk *w;
-    size_t index;
-};
-
-static void files_visit(struct files_walk *w, const struct content_file *f);
 
 char *content_file_label(const struct content_file *f)
 {
@@ -69,48 +66,76 @@ static void files_name(struct content_scan *s, const struct content_file *f)
     n->where = f->container ? content_file_label(f) : NULL;
 }
 
-static int files_member(void *arg, const char *name, const char *container,
-                        const unsigned char *data, size_t len, int depth)
+/* Archives and TNEF streams, by their first bytes (what arc_read() reads;
+ * gzip, bzip2, xz and zstd are layers around an archive or one file). */
+static int files_is_archive(const unsigned char *p, size_t n)
 {
-    struct files_member *m = arg;
-    struct content_file f;
-
-    memset(&f, 0, sizeof(f));
-    f.name = name;
-    f.container = container;
-    f.data = data;
-    f.len = len;
-    f.index = m->index;
-    f.depth = depth;
-    files_visit(m->w, &f);
-    return 0;
+    if (n < 6)
+        return 0;
+    return memcmp(p, "PK\x03\x04", 4) == 0 || memcmp(p, "7z\xbc\xaf", 4) == 0 ||
+           memcmp(p, "Rar!", 4) == 0 || memcmp(p, "MSCF", 4) == 0 ||
+           (p[0] == 0x1f && p[1] == 0x8b) ||
+           (memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
+           memcmp(p,
+                  "\xfd"
+                  "7zXZ\0",
+                  6) == 0 ||
+           memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0 ||
+           (n > 262 && memcmp(p + 257, "ustar", 5) == 0) || arc_is_tnef(p, n);
 }
 
-static void files_visit(struct files_walk *w, const struct content_file *f)
+/* One file; 1 when it is an archive to open.  A file without a name of
+ * its own (report.gz's one file, named after its container, whose name
+ * was seen already) does not join the names. */
+static int files_visit(struct files_walk *w, const struct content_file *f,
+                       int own_name)
 {
     struct content_scan *s = w->s;
-    struct files_member m = {w, f->index};
-    char *label;
-    int is_arc;
 
-    if (!f->text_part)
+    if (!f->text_part && own_name)
         files_name(s, f);
+    if (f->data == NULL)
+        return 0; /* a name only (a zip's central directory) */
     if (s->st->misp != NULL && !f->text_part)
         content_misp_file(s, f);
     if (s->st->yara != NULL)
         content_yara_file(s, f);
     if (f->text_part)
-        return;
+        return 0;
     if (s->want_docs)
         content_doc_text(s, f);
-    if (!content_arc_is_archive(f->data, f->len))
+    return files_is_archive(f->data, f->len);
+}
+
+static int files_member(struct arc_scan *a, const struct arc_member *m)
+{
+    struct files_walk *w = a->arg;
+    struct content_file f;
+
+    memset(&f, 0, sizeof(f));
+    f.name = m->name;
+    f.container = m->container;
+    if (m->flags & ARC_M_FILE) {
+        f.data = m->data;
+        f.len = m->len;
+    }
+    f.index = w->index;
+    f.depth = m->depth;
+    return files_visit(w, &f, !(m->flags & ARC_M_NAMELESS)) ? ARC_OPEN
+                                                            : ARC_NEXT;
+}
+
+static void files_event(struct arc_scan *a, const struct arc_event *e)
+{
+    struct files_walk *w = a->arg;
+    struct content_scan *s = w->s;
+
+    if (e->what != ARC_EV_BOMB || s->arc_limit_hit)
         return;
-    label = f->container ? content_file_label(f)
-                         : xstrdup(f->name ? f->name : "(unnamed)");
-    if (content_arc_read(&w->lim, &s->arc_bytes, label, f->data, f->len,
-                         f->depth, files_member, &m, &is_arc) != 0)
-        s->arc_limit_hit = 1;
-    free(label);
+    s->arc_limit_hit = 1;
+    snprintf(s->arc_limit, sizeof(s->arc_limit), "%s in %s",
+             e->detail ? e->detail : "a bound",
+             e->container ? e->container : "an archive");
 }
 
 static int files_wanted(const struct content_scan *s)
@@ -134,6 +159,14 @@ void content_files_walk(struct content_scan *s)
     w.lim.max_total = s->conf->archive_max_total;
     w.lim.max_ratio = s->conf->archive_max_ratio;
     w.lim.max_layers = s->conf->archive_max_layers;
+    w.lim.password_max_tries = 0;
+    w.arc.lim = &w.lim;
+    w.arc.max_time = s->conf->archive_max_time;
+    w.arc.deadline = arc_now() + (double)s->conf->archive_max_time;
+    w.arc.qid = mod_qid(s->x);
+    w.arc.member = files_member;
+    w.arc.event = files_event;
+    w.arc.arg = &w;
     for (size_t i = 0; i < s->tree->nparts; i++) {
         p = &s->tree->parts[i];
         memset(&f, 0, sizeof(f));
@@ -143,7 +176,10 @@ void content_files_walk(struct content_scan *s)
         f.len = p->len;
         f.index = p->index;
         f.text_part = p->is_text;
-        files_visit(&w, &f);
+        w.index = p->index;
+        if (files_visit(&w, &f, 1))
+            arc_read(&w.arc, f.name != NULL ? f.name : "(unnamed)", f.data,
+                     f.len, 0);
     }
     if (s->st->yara != NULL)
         content_yara_raw(s);

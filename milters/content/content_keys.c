@@ -41,6 +41,8 @@ static const struct cfg_key content_keys[] = {
      NULL, "Highest unpacked/packed size ratio of an archive (0: no bound)."},
     {"archive_max_layers", CFG_INT, "3", 1, 16, K(archive_max_layers), NULL,
      "Most compression layers around one archive."},
+    {"archive_max_time", CFG_DURATION, "10s", 1, 3600, K(archive_max_time),
+     NULL, "Longest time spent unpacking the archives of one message."},
     {"url_max", CFG_INT, "200", 1, 100000, K(url_max), NULL,
      "Most distinct URLs of one message that are checked."},
     /* DLP. */

@@ -190,7 +190,7 @@ int content_scan_prepare(struct content_scan *s, const char **error_r)
         result_add(s->x->res, "CONTENT_TEXT_LIMIT", 0,
                    s->doc_limit ? s->doc_limit : "text_max_bytes");
     if (s->arc_limit_hit)
-        result_add(s->x->res, "CONTENT_ARCHIVE_LIMIT", 0, "archive bounds");
+        result_add(s->x->res, "CONTENT_ARCHIVE_LIMIT", 0, s->arc_limit);
     (void)nlinks_text;
     return 0;
 }

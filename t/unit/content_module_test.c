@@ -12,6 +12,7 @@
 #include "../tap.h"
 #include "clock.h"
 #include "content_msg.h"
+#include "hostile.h"
 
 #define NOW 1796601600 /* 2026-12-06 */
 
@@ -114,9 +115,10 @@ static void dlp_documents(void *st)
     char *text = xasprintf("Personnummer: %s", five);
     const char *cells[] = {"198112289874", "196709199530", "198803200016",
                            "198803200073", "198803200099"};
-    unsigned char *docx, *xlsx, *pdf, *odt, *zip;
-    size_t ldocx, lxlsx, lpdf, lodt, lzip;
+    unsigned char *docx, *xlsx, *pdf, *odt, *zip, *tnef;
+    size_t ldocx, lxlsx, lpdf, lodt, lzip, ltnef;
     struct centry ze[1];
+    struct hx_att ta = {0};
     struct crun r;
     char *raw;
 
@@ -126,19 +128,27 @@ static void dlp_documents(void *st)
     odt = cmsg_odt(text, &lodt);
     ze[0] = (struct centry){"lista.docx", docx, ldocx};
     zip = cmsg_zip(ze, 1, &lzip);
+    /* Outlook's winmail.dat carrying the docx (libcommon's reader). */
+    ta.long_name = "lista.docx";
+    ta.data = docx;
+    ta.len = ldocx;
+    tnef = hx_tnef(&ta, 1, &ltnef);
     {
-        static const char *names[] = {"lista.docx", "lista.xlsx", "lista.pdf",
-                                      "lista.odt", "lista.zip"};
+        static const char *names[] = {"lista.docx", "lista.xlsx",
+                                      "lista.pdf",  "lista.odt",
+                                      "lista.zip",  "winmail.dat"};
         static const char *types[] = {
             "application/vnd.openxmlformats-officedocument.wordprocessingml."
             "document",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "application/pdf", "application/vnd.oasis.opendocument.text",
-            "application/zip"};
-        const unsigned char *data[] = {docx, xlsx, pdf, odt, zip};
-        size_t lens[] = {ldocx, lxlsx, lpdf, lodt, lzip};
+            "application/pdf",
+            "application/vnd.oasis.opendocument.text",
+            "application/zip",
+            "application/ms-tnef"};
+        const unsigned char *data[] = {docx, xlsx, pdf, odt, zip, tnef};
+        size_t lens[] = {ldocx, lxlsx, lpdf, lodt, lzip, ltnef};
 
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 6; i++) {
             struct catt a = {types[i], names[i], data[i], lens[i]};
 
             raw = cmsg_build(NULL, "See the attachment.", &a, 1);
@@ -157,6 +167,60 @@ static void dlp_documents(void *st)
     free(pdf);
     free(odt);
     free(zip);
+    free(tnef);
+    free(text);
+}
+
+/* The archive bounds of [content] (libcommon's reader): a docx in a zip
+ * in a zip past archive_max_depth, and past archive_max_total. */
+static void archive_bounds(void)
+{
+    char *text = xasprintf("Personnummer: %s", five);
+    unsigned char *docx, *zip1, *zip2;
+    size_t ldocx, lzip1, lzip2;
+    struct centry ze[1];
+    struct catt a;
+    struct crun r;
+    struct cfg *c;
+    void *st;
+    char *raw;
+
+    docx = cmsg_docx(text, &ldocx);
+    ze[0] = (struct centry){"lista.docx", docx, ldocx};
+    zip1 = cmsg_zip(ze, 1, &lzip1);
+    ze[0] = (struct centry){"inner.zip", zip1, lzip1};
+    zip2 = cmsg_zip(ze, 1, &lzip2);
+    a = (struct catt){"application/zip", "outer.zip", zip2, lzip2};
+    raw = cmsg_build(NULL, "See the attachment.", &a, 1);
+    c = cmsg_load(COMMON "[content]\ndlp_action = tag\n", &st, NULL);
+    cmsg_run(st, raw, &outbound_auth, &r);
+    ok(cmsg_has(&r, "DLP_SE_PNR", "count=5") &&
+           !cmsg_has(&r, "CONTENT_ARCHIVE_LIMIT", NULL),
+       "a docx in a zip in a zip: read (depth 3 of 4)");
+    cmsg_run_free(&r);
+    cmsg_unload(c, st);
+    c = cmsg_load(COMMON "[content]\ndlp_action = tag\narchive_max_depth = 0\n",
+                  &st, NULL);
+    cmsg_run(st, raw, &outbound_auth, &r);
+    ok(cmsg_has(&r, "CONTENT_ARCHIVE_LIMIT",
+                "archive_max_depth_in_inner.zip_in_outer.zip") &&
+           !cmsg_has(&r, "DLP_SE_PNR", NULL),
+       "archive_max_depth = 0: CONTENT_ARCHIVE_LIMIT naming the bound and "
+       "the archive, the docx not read");
+    cmsg_run_free(&r);
+    cmsg_unload(c, st);
+    c = cmsg_load(COMMON
+                  "[content]\ndlp_action = tag\narchive_max_total = 1024\n",
+                  &st, NULL);
+    cmsg_run(st, raw, &outbound_auth, &r);
+    ok(cmsg_has(&r, "CONTENT_ARCHIVE_LIMIT", "archive_max_total"),
+       "archive_max_total: CONTENT_ARCHIVE_LIMIT");
+    cmsg_run_free(&r);
+    cmsg_unload(c, st);
+    free(raw);
+    free(docx);
+    free(zip1);
+    free(zip2);
     free(text);
 }
 
@@ -270,5 +334,6 @@ int main(void)
     urls(st);
     cmsg_unload(c, st);
     dlp_actions();
+    archive_bounds();
     return done_testing();
 }

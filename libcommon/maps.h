@@ -17,12 +17,14 @@
  *		subdomains, "example.org" matches itself and its
  *		subdomains; the lookup key is a domain or an address (the
  *		part after the last '@' is used); the most specific match
- *		wins; case-insensitive.
+ *		wins; case-insensitive; "*.example.org" means ".example.org".
  *	addr:	keys are "user@domain", "@domain" or "user@"; a key starting
  *		with '!' is an exception: when it matches, the lookup answers
  *		"not found" even if another key matches.  Precedence:
- *		exceptions, then user@domain, then @domain, then user@.
- *		Case-insensitive.
+ *		exceptions, then user@domain, then @domain, then user@,
+ *		then patterns: a key with '*' ("robot-*@example.org",
+ *		"*@*.example.net") matches the whole address as with
+ *		fnmatch(3), first in file order.  Case-insensitive.
  *	pcre:	keys are /regex/flags (flags: i); PCRE2, compiled once with
  *		JIT where available; first match in file order wins.
  *

@@ -13,11 +13,19 @@
  *	preceded by '!' (an exception).  "@domain" matches that domain only,
  *	not its subdomains (use a domain: map for that).  A lookup key
  *	without '@' is a bare local part and can only match "user@".
- *	Address extensions ("user+tag") are not split off.
+ *	Address extensions ("user+tag") are not split off.  A key with '*'
+ *	(any run of characters, fnmatch(3), e.g. "robot-*@example.org",
+ *	"*@*.example.net", "!robot-*@example.org") is a pattern matched
+ *	against the whole address: exceptions (exact, then patterns) first,
+ *	then exact keys, then patterns in file order.
+ *
+ *	In a domain: map, "*.example.org" is a spelling of ".example.org"
+ *	(Postfix access(5) habit): subdomains only.
  *
  *	Both types compare case-insensitively (keys and lookups are folded
  *	to lower case) and keep equal keys in file order, first one wins.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +74,8 @@ static int domain_add(void *t, char *line, char *err, size_t errlen)
     len = strlen(key);
     if (len > 1 && key[len - 1] == '.')
         key[len - 1] = '\0';
+    if (key[0] == '*' && key[1] == '.')
+        key++;
     name = key[0] == '.' ? key + 1 : key;
     if (!domain_valid(name)) {
         snprintf(err, errlen, "bad domain \"%s\"", key);
@@ -133,10 +143,37 @@ const struct map_backend maps_domain_backend = {
 /*
  * addr: two sorted tables, the exceptions and the entries.
  */
+struct addr_glob {
+    char *pat;
+    char *value;
+};
+
 struct addr_tab {
     struct maps_tab except;
     struct maps_tab entry;
+    struct addr_glob *glob; /* patterns in file order */
+    size_t nglob;
+    struct addr_glob *gexcept;
+    size_t ngexcept;
 };
+
+static void addr_glob_add(struct addr_glob **v, size_t *n, const char *pat,
+                          const char *value)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[*n].pat = xstrdup(pat);
+    (*v)[*n].value = xstrdup(value);
+    (*n)++;
+}
+
+static const char *addr_glob_find(const struct addr_glob *v, size_t n,
+                                  const char *addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fnmatch(v[i].pat, addr, 0) == 0)
+            return v[i].value;
+    return NULL;
+}
 
 static void *addr_create(void)
 {
@@ -160,12 +197,19 @@ static int addr_add(void *t, char *line, char *err, size_t errlen)
                  key);
         return -1;
     }
-    if (at[1] != '\0' && !domain_valid(at + 1)) {
-        snprintf(err, errlen, "bad domain in \"%s\"", key);
-        return -1;
-    }
     if (strlen(addr) > ADDR_MAX) {
         snprintf(err, errlen, "key is too long");
+        return -1;
+    }
+    if (strchr(addr, '*') != NULL) {
+        if (except)
+            addr_glob_add(&tab->gexcept, &tab->ngexcept, addr, value);
+        else
+            addr_glob_add(&tab->glob, &tab->nglob, addr, value);
+        return 0;
+    }
+    if (at[1] != '\0' && !domain_valid(at + 1)) {
+        snprintf(err, errlen, "bad domain in \"%s\"", key);
         return -1;
     }
     maps_tab_add(except ? &tab->except : &tab->entry, addr, value);
@@ -223,6 +267,8 @@ static enum map_rc addr_lookup(const void *t, const char *key,
     for (size_t i = 0; i < nc; i++)
         if (maps_tab_find(&tab->except, cand[i]) != NULL)
             return MAP_NOTFOUND;
+    if (addr_glob_find(tab->gexcept, tab->ngexcept, full) != NULL)
+        return MAP_NOTFOUND;
     for (size_t i = 0; i < nc; i++) {
         const char *v = maps_tab_find(&tab->entry, cand[i]);
 
@@ -231,13 +277,26 @@ static enum map_rc addr_lookup(const void *t, const char *key,
             return MAP_FOUND;
         }
     }
+    if ((*value_r = addr_glob_find(tab->glob, tab->nglob, full)) != NULL)
+        return MAP_FOUND;
     return MAP_NOTFOUND;
+}
+
+static void addr_glob_free(struct addr_glob *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].pat);
+        free(v[i].value);
+    }
+    free(v);
 }
 
 static void addr_destroy(void *t)
 {
     struct addr_tab *tab = t;
 
+    addr_glob_free(tab->glob, tab->nglob);
+    addr_glob_free(tab->gexcept, tab->ngexcept);
     maps_tab_free(&tab->except);
     maps_tab_free(&tab->entry);
     free(tab);

@@ -14,7 +14,7 @@ for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find libcommon milters t tool
 done
 # Function lengths of the callbacks: from "name(" at column 0 to "}".
 for f in libcommon/milter_cb.c libcommon/milter_eom.c libcommon/milter_neg.c \
-    libcommon/milter_enforce.c milters/*/*_module.c; do
+    libcommon/milter_enforce.c milters/*/*_module.c milters/*/*_stage_*.c; do
     awk -v file="$f" '
         /^[a-z].*[ *](cb_[a-z_]+|milter_[a-z_]+|enforce_[a-z_]+|run_[a-z_]+|refuse[a-z_]*|[a-z]+_(connect|helo|mail|rcpt|eom))\(/ {
             match($0, /(cb_[a-z_]+|milter_[a-z_]+|enforce_[a-z_]+|run_[a-z_]+|refuse[a-z_]*|[a-z]+_(connect|helo|mail|rcpt|eom))\(/)

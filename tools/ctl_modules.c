@@ -9,8 +9,10 @@
 #include "content.h"
 #include "grey.h"
 #include "module.h"
+#include "policy.h"
 
 const struct module *const ctl_modules[] = {
+    &policy_module,
     &grey_module,
     &content_module,
     &attach_module,

@@ -48,6 +48,11 @@ static const struct {
     {"common",
      "Settings every Sluice program shares: the secret that signs the "
      "X-Sluice-Result headers, logging, and the verdict of the enforcer."},
+    {"policy",
+     "sluice-policy(8): access maps, relaying, HELO, sender domain, "
+     "reverse DNS, DNSBL/DNSWL, SPF, DKIM, DMARC, call-back verification, "
+     "and one Authentication-Results header.  Every check is off until "
+     "its key turns it on; the resolver is [common] dns_servers."},
     {"grey",
      "sluice-grey(8): greylisting of new triplets (client network, sender, "
      "recipient) and rate limits, with their state in the store of "

@@ -9,9 +9,11 @@
 #include "common.h"
 #include "content.h"
 #include "grey.h"
+#include "policy.h"
 
 const struct cfg_section *const confdoc_sections[] = {
     &common_section,
+    &policy_section,
     &grey_section,
     &content_section,
     &attach_section,

@@ -10,11 +10,12 @@
 #include "content.h"
 #include "grey.h"
 #include "milter.h"
+#include "policy.h"
 
 int main(int argc, char **argv)
 {
-    static const struct module *const mods[] = {&grey_module, &content_module,
-                                                &attach_module};
+    static const struct module *const mods[] = {
+        &policy_module, &grey_module, &content_module, &attach_module};
 
     return milter_main_all(argc, argv, "sluice-milter", mods,
                            sizeof(mods) / sizeof(mods[0]));

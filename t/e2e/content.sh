@@ -4,23 +4,23 @@
 # with five personnummer to an external recipient is tagged, in the body
 # and in a text attachment; the same from outside, or to a recipient inside
 # local_domains, is not looked at.  GTUBE gets the configured reject;
-# a phishing link and a domain listed on a URI blocklist (a test-started
-# unbound serving t/data/dns) are tagged; a message whose client, sender,
-# URL host and attachment are MISP indicators (imported with sluicectl)
-# gets four symbols, and the sightings are read back with sluicectl.
+# a phishing link and a domain listed on a URI blocklist (the lab's
+# unbound, t/lab/dns.sh, serving its zone dbl.lab.test) are tagged; a
+# message whose client, sender, URL host and attachment are MISP
+# indicators (imported with sluicectl) gets four symbols, and the
+# sightings are read back with sluicectl.
 . "$(dirname "$0")/lib.sh"
-. "$top_srcdir/t/lib/unbound.sh"
 
 e2e_init
 e2e_need content attach
 command -v sluicectl >/dev/null 2>&1 || PATH=$top_builddir:$PATH
 
-# -- a DNS server for the URI list, and the MISP set -------------------------
+# -- the lab's DNS server (t/lab/dns.sh: its sample zones, dbl.lab.test
+# among them) for the URI list, and the MISP set ---------------------------
 DNS_PORT=$((E2E_BLOCK + 8))
-mkdir -p "$T/zones"
-cp "$top_srcdir"/t/data/dns/*.zone "$T/zones/"
-ubd_start "$T/ubd" "$DNS_PORT" "$T/zones" || bail_out "unbound did not start"
-trap 'rc=$?; ubd_stop "$T/ubd"; (exit $rc); e2e_cleanup' EXIT
+mkdir -p "$T/out/run"
+lab_dns_start "$T/out" "$DNS_PORT" || bail_out "the lab's unbound did not start"
+trap 'rc=$?; lab_dns_stop "$T/out"; (exit $rc); e2e_cleanup' EXIT
 mkdir -p "$T/misp" && chown postfix:postfix "$T/misp"
 lab_secret_write "$T/ctl.secret"
 printf '[common]\nsecret_file = %s\n' "$T/ctl.secret" >"$T/ctl.conf"
@@ -31,11 +31,12 @@ chmod 644 "$T/misp/misp.set"
 
 CONTENT="dlp_action = tag
 sa_rules = /usr/share/spamassassin
-uribl = dbl.test=127.0.1.[2..10]*3
+uribl = dbl.lab.test=127.0.1.[2..10]*3
 misp_indicators = $T/misp/misp.set
 misp_sightings = $T/misp/sightings.jsonl"
 LAB_CONF_common="dns_servers = 127.0.0.1:$DNS_PORT
 dns_timeout = 500ms
+local_domains = sender.test
 json_log_file = $T/out/log/sluice.json"
 LAB_CONF_content=$CONTENT
 e2e_lab out "content attach"
@@ -100,8 +101,8 @@ t_like "$(verdict_of out phish)" 'CONTENT_PHISHING\(5\.00\)\[login\.evil-bank\.t
 
 e2e_msg uribl "Offer" "Cheap watches at http://www.evil.example/shop today."
 e2e_send out uribl --xclient-addr 198.51.100.7
-t_like "$(verdict_of out uribl)" 'CONTENT_URIBL\(3\.00\)\[evil\.example\.dbl\.test\]' \
-    "a domain listed on the URI blocklist (unbound): CONTENT_URIBL"
+t_like "$(verdict_of out uribl)" 'CONTENT_URIBL\(3\.00\)\[evil\.example\.dbl\.lab\.test\]' \
+    "a domain listed on the lab's URI list (dbl.lab.test, unbound): CONTENT_URIBL"
 
 # -- MISP ----------------------------------------------------------------------
 printf 'sluice MISP test attachment\n' >"$T/invoice.txt"

@@ -19,11 +19,13 @@ score_rewrite_subject = 0
 score_greylist = 0
 score_quarantine = 0
 score_reject = 15
-force_actions = ATTACH_MACRO=reject"
+force_actions = ATTACH_MACRO=reject
+local_domains = sender.test"
 # Macros only score in attach; the verdict's forced action refuses them,
 # so the forced-action path of the enforcer is compared too.
 LAB_CONF_attach="$(lab_policy_attach | sed 's/^macro_action = .*/macro_action = tag/')"
-# content: DLP tags outbound mail (every lab client is inside), a local
+# content: DLP tags outbound mail (every lab client is inside, and with
+# local_domains = sender.test every recipient at rcpt.test outside), a local
 # GTUBE rule, clamd with the test database (each lab has its own).
 content_conf() {
     printf 'dlp_action = tag\nrules = %s\nclamd_socket = unix:%s/clamd/clamd.sock\n' \

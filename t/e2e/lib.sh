@@ -21,10 +21,12 @@
 #	State lives in $T (under /var/tmp, traversable by postfix); it is
 #	removed when every case passed, kept (and named in a diag) otherwise
 #	or when SLUICE_E2E_KEEP is set.  Ports: each test has its own block
-#	of 10 from SLUICE_E2E_PORT_BASE (default 27000; Sendmail runs 1000
-#	higher), fixed per test name (table below), so tests run in parallel
+#	of 10 from SLUICE_E2E_PORT_BASE (default 27000; Sendmail runs 2000
+#	higher: 28000-28999 belong to the DNS tests, t/lib/dnstest.sh),
+#	fixed per test name (table below), so tests run in parallel
 #	without clashing; lab k of a test uses block+2k (smtpd) and
-#	block+2k+1 (sink).  Milters listen on unix sockets in the lab's own
+#	block+2k+1 (sink); a lab with sluice-policy has its DNS server on
+#	block+6+2k (and the port after it).  Milters listen on unix sockets in the lab's own
 #	directory.
 #
 #	Sanitizer reports of the daemons go to $T/san (ASAN/UBSAN log_path);
@@ -39,6 +41,8 @@ top_builddir=${top_builddir:-$PWD}
 E2E_MTA=${E2E_MTA:-postfix}
 SLUICE_SENDMAIL_ROOT=${SLUICE_SENDMAIL_ROOT:-$top_builddir/sendmail/root}
 
+. "$top_srcdir/t/lib/unbound.sh"
+. "$top_srcdir/t/lab/dns.sh"
 . "$top_srcdir/t/lab/mta.sh"
 . "$top_srcdir/t/lab/sluice.sh"
 . "$top_srcdir/t/lab/samples.sh"
@@ -153,12 +157,14 @@ e2e_port_block() {
     grey_cluster) i=92 ;;
     grey_faults) i=93 ;;
     header_flood) i=94 ;;
-    content) i=95 ;;
-    content_av) i=96 ;;
-    content_reload) i=97 ;;
+    policy) i=96 ;;
+    policy_compare) i=95 ;;
+    content) i=97 ;;
+    content_av) i=98 ;;
+    content_reload) i=99 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
-    [ "$E2E_MTA" = sendmail ] && i=$((i + 100))
+    [ "$E2E_MTA" = sendmail ] && i=$((i + 200))
     echo $((${SLUICE_E2E_PORT_BASE:-27000} + 10 * i))
 }
 
@@ -234,6 +240,12 @@ e2e_lab() {
     E2E_DIR[$lab]=$d
     E2E_PORT[$lab]=$port
     mkdir -p "$d/run" "$d/log" && chmod 755 "$d"
+    # a lab with sluice-policy gets its DNS server (t/lab/dns.sh)
+    LAB_DNS_PORT=$((E2E_BLOCK + 6 + 2 * (${#E2E_LABS[@]} - 1)))
+    if [[ " $mods " == *" policy "* ]]; then
+        lab_dns_start "$d" "$LAB_DNS_PORT" 2>"$d/log/dns.err" ||
+            e2e_lab_failed "$lab" "unbound did not start: $(cat "$d/log/dns.err")"
+    fi
     lab_secret_write "$d/secret" || bail_out "cannot write a secret"
     lab_sluice_conf "$d/sluice.conf" "$d" "$mods" || bail_out "cannot write sluice.conf"
     if grep -qF "clamd_socket = unix:$d/clamd/clamd.sock" "$d/sluice.conf"; then
@@ -273,6 +285,7 @@ e2e_lab_pids() {
     lab_mta_pids "$d"
     lab_sink_pid "$d"
     lab_clamd_pid "$d"
+    lab_dns_pid "$d"
     for n in "$d"/run/*.pid; do
         n=$(basename "$n" .pid)
         [ "$n" = sink ] && continue
@@ -291,6 +304,7 @@ e2e_lab_stop() { # LAB
     done
     lab_milters_stop "$d" "$names"
     lab_clamd_stop "$d"
+    lab_dns_stop "$d"
 }
 
 e2e_stop_all() {

@@ -152,7 +152,8 @@ lab_part() {
 }
 
 # lab_msg OUT ID SUBJECT BODY [FILE|CTYPE|NAME[|ENC]]...
-# Envelope-independent headers: From alice@sender.test, To ID@rcpt.test,
+# Envelope-independent headers: From alice@sender.test ($LAB_MSG_FROM
+# replaces it: "Name <addr>"), To ID@rcpt.test,
 # X-Lab-Id: ID (how the delivered copy is found).  $LAB_MSG_HEADERS
 # (lines) is added to the top-level header.
 lab_msg() {
@@ -160,7 +161,8 @@ lab_msg() {
     shift 4
     b=$(lab_boundary "$id")
     {
-        printf 'From: Alice <alice@sender.test>\nTo: <%s@rcpt.test>\n' "$id"
+        printf 'From: %s\nTo: <%s@rcpt.test>\n' \
+            "${LAB_MSG_FROM:-Alice <alice@sender.test>}" "$id"
         printf 'Subject: %s\nDate: %s\n' "$subj" "$(date -R)"
         printf 'Message-ID: <%s.%s@sender.test>\nX-Lab-Id: %s\n' "$id" "$$" "$id"
         [ -n "${LAB_MSG_HEADERS:-}" ] && printf '%s\n' "$LAB_MSG_HEADERS"

@@ -24,9 +24,34 @@
 #	$LAB_CONF_common names store_path or store_backend).
 #	Milters run supervised (no -f), as user postfix (user = postfix), and
 #	are stopped by the PID in their pidfile (their workers too).
+#	[common] names the lab's DNS server, 127.0.0.1:$LAB_DNS_PORT
+#	(t/lab/dns.sh), local_domains (rcpt.test, rcpt.example and their
+#	subdomains) and internal_networks (loopback).
 #	A lab with sluice-content has its own clamd (t/lib/clamd.sh) in
 #	D/clamd, started before the milters by lab_clamd_start and stopped
 #	after them by lab_clamd_stop.
+
+# The lab's policy of sluice-policy: every check on, refusals where the
+# sample zones call for them (t/lab/zones, t/data/dns/policy.test.zone).
+# Clients in internal_networks (loopback: the plain swaks examples) skip
+# the inbound checks; XCLIENT ADDR= from a documentation range is mail
+# from outside, XCLIENT LOGIN= an authenticated client.
+lab_policy_policy() {
+    cat <<'EOF'
+authserv_id = mx.lab.test.example
+relay_check = yes
+helo_check = yes
+sender_domain_check = yes
+iprev_check = yes
+dnsbl_sites = bl.lab.test*5
+dnsbl_threshold = 5
+dnsbl_urls = bl.lab.test=https://lab.test/bl?ip=%s
+spf_check = yes
+spf_received_spf = yes
+dkim_check = yes
+dmarc_check = yes
+EOF
+}
 
 # The lab's default policy of sluice-attach: reject what is dangerous.
 lab_policy_attach() {
@@ -40,9 +65,10 @@ EOF
 }
 
 # The lab's policy of sluice-content (D: the lab directory): DLP tags
-# outbound mail (every lab client is inside: 127.0.0.1 is in the default
-# internal_networks), SpamAssassin's rules score (GTUBE scores 1000, over
-# score_reject), clamd scans with the tiny test database.
+# outbound mail (a loopback or authenticated client, a recipient outside
+# local_domains), SpamAssassin's rules score (GTUBE scores 1000, over
+# score_reject), clamd scans with the tiny test database; when the lab has
+# its DNS server (t/lab/dns.sh), the URI list dbl.lab.test is asked.
 lab_policy_content() {
     cat <<EOF
 dlp_action = tag
@@ -50,6 +76,8 @@ sa_rules = /usr/share/spamassassin
 clamd_socket = unix:$1/clamd/clamd.sock
 clamd_timeout = 10s
 EOF
+    [ -d "$1/run/ubd" ] && echo "uribl = dbl.lab.test=127.0.1.[2..10]*3"
+    return 0
 }
 
 # lab_clamd_start D / lab_clamd_stop D: the lab's clamd in D/clamd.
@@ -85,6 +113,13 @@ auto_whitelist = 3
 greylist_recipients = domain:$1/grey-recipients.domain
 EOF
     [ -z "${LAB_GREY_EXTRA:-}" ] || printf '%s\n' "$LAB_GREY_EXTRA"
+}
+
+# lab_common_default KEY VALUE: "KEY = VALUE" unless $LAB_CONF_common sets
+# KEY (a key set twice is a configuration error).
+lab_common_default() {
+    printf '%s\n' "${LAB_CONF_common:-}" | grep -q "^[[:space:]]*$1[[:space:]]*=" ||
+        echo "$1 = $2"
 }
 
 # lab_secret_write FILE: a fresh secret, readable by group postfix only.
@@ -129,10 +164,13 @@ lab_sluice_conf() {
         echo "user = postfix"
         echo "socket = unix:$d/run/all.sock"
         echo "pidfile = $d/run/all.pid"
-        case ${LAB_CONF_common:-} in
-        *local_domains*) ;;
-        *) echo "local_domains = sender.test" ;;
-        esac
+        # the lab's resolver (t/lab/dns.sh) and who is inside, unless
+        # $LAB_CONF_common says otherwise
+        lab_common_default dns_servers "127.0.0.1:${LAB_DNS_PORT:-53}"
+        lab_common_default dns_timeout 1s
+        lab_common_default dns_budget 8s
+        lab_common_default local_domains "rcpt.test rcpt.example"
+        lab_common_default internal_networks "127.0.0.0/8 ::1/128"
         echo "quarantine_dir = $d/quarantine"
         case ${LAB_CONF_common:-} in
         *store_path* | *store_backend*) ;;
@@ -154,6 +192,8 @@ lab_sluice_conf() {
     } >"$file" || return 1
     mkdir -p "$d/quarantine" && chown postfix:postfix "$d/quarantine" &&
         chmod 0700 "$d/quarantine" || return 1
+    mkdir -p "$d/store" && chown postfix:postfix "$d/store" &&
+        chmod 0700 "$d/store" || return 1
     chmod 0644 "$file"
     [ ! -f "$d/test.conf" ] || chmod 0644 "$d/test.conf"
 }

@@ -54,6 +54,20 @@
 #         messages and three of each zip bomb of lib/bomb.py, one SMTP
 #         session each: the reply, the time from the end of DATA to the
 #         reply, the milter's CPU and its peak RSS (VmHWM).
+#   content  (set "content") sluice-content with the heavy configuration:
+#         the DLP detectors (tag), 1,000 PCRE2 rules (lib/rules1000.py),
+#         Debian's SpamAssassin rules (/usr/share/spamassassin), clamd with
+#         the tiny test database (t/lib/clamd.sh, started for the sitting)
+#         and the YARA sets of ../shared/testdata (SLUICE_TESTDATA):
+#         none-ct, null-ct   Postfix alone, the null milter (references)
+#         content            sluice-content alone, enforce = no
+#         chain-content      sluice-content -> sluice-attach (enforcing)
+#         all-content        sluice-milter, the same configuration
+#         content-av         sluice-content with clamd only (learn = no)
+#         clamav-milter      Debian's clamav-milter on the same clamd
+#                            (skipped when not installed)
+#         The message comes from 127.0.0.1 (inside) to an outside
+#         recipient, so the DLP check reads its PDF too.
 # Configurations whose program is not built are skipped (reported).
 #
 # Usage: bench/run.sh [options]
@@ -184,6 +198,7 @@ cleanup() {
     sink_stop
     local i
     for i in "${!IPID[@]}"; do stop_pid "${IPID[$i]}"; done
+    [ -z "${CONTENT_LINES:-}" ] || clamd_stop "$WD/clamd"
     rm -rf "$SHM"
     if [ "$KEEP" = 1 ]; then echo "run.sh: kept $WD"; else rm -rf "$WD"; fi
 }
@@ -219,6 +234,17 @@ exempt_internal = no
 pass_lifetime = $GL
 ratelimits = "client key=client_ip count=messages limit=100000000/1m"
 EOF
+    case $1 in
+    content | cc0 | all-content)
+        printf '[content]\nsocket = %s\npidfile = %s\nenforce = %s\n%s\n' \
+            "$2" "$WD/run/$1-content.pid" "$3" "$CONTENT_LINES" >> "$f" ;;
+    content-av)
+        printf '[content]\nsocket = %s\npidfile = %s\nenforce = %s\n%s\n' \
+            "$2" "$WD/run/$1-content.pid" "$3" \
+            "clamd_socket = unix:$WD/clamd/clamd.sock
+learn = no
+dlp_detectors =" >> "$f" ;;
+    esac
     [ -z "$EXTRA_CONF" ] || echo "include $EXTRA_CONF" >> "$f"
     echo "$f"
 }
@@ -310,6 +336,37 @@ start_needed() { # INSTANCE ; start one instance by name
         k="inet:$((PORT + 9))@127.0.0.1"
         start_instance all-inet "$k" "$VHDR" "$BUILD/sluice-milter" -f \
             -c "$(sluice_conf all-inet "$k" yes)" -p "$k" ;;
+    content) have sluice-content || return 1
+        start_instance content "unix:$u/content.sock" "$SHDR" "$BUILD/sluice-content" -f \
+            -c "$(sluice_conf content "unix:$u/content.sock" no)" -p "unix:$u/content.sock" ;;
+    cc0) have sluice-content || return 1
+        start_instance cc0 "unix:$u/cc0.sock" "$SHDR" "$BUILD/sluice-content" -f \
+            -c "$(sluice_conf cc0 "unix:$u/cc0.sock" no)" -p "unix:$u/cc0.sock" ;;
+    cc1) have sluice-attach || return 1
+        start_instance cc1 "unix:$u/cc1.sock" "$VHDR" "$BUILD/sluice-attach" -f \
+            -c "$(sluice_conf cc1 "unix:$u/cc1.sock" yes)" -p "unix:$u/cc1.sock" ;;
+    content-av) have sluice-content || return 1
+        start_instance content-av "unix:$u/cav.sock" "$SHDR" "$BUILD/sluice-content" -f \
+            -c "$(sluice_conf content-av "unix:$u/cav.sock" no)" -p "unix:$u/cav.sock" ;;
+    clamav-milter) command -v clamav-milter > /dev/null || [ -x /usr/sbin/clamav-milter ] ||
+            return 1
+        cat > "$WD/conf/clamav-milter.conf" << EOF
+MilterSocket unix:$u/clamav.sock
+MilterSocketMode 666
+ClamdSocket unix:$WD/clamd/clamd.sock
+Foreground yes
+PidFile $WD/run/clamav-milter.pid
+LogFile $WD/log/clamav-milter.log
+OnClean Accept
+OnInfected Reject
+AddHeader Replace
+MaxFileSize 25M
+EOF
+        start_instance clamav-milter "unix:$u/clamav.sock" X-Virus-Status \
+            /usr/sbin/clamav-milter -c "$WD/conf/clamav-milter.conf" ;;
+    all-content) have sluice-milter || return 1
+        start_instance all-content "unix:$u/allc.sock" "$VHDR" "$BUILD/sluice-milter" -f \
+            -c "$(sluice_conf all-content "unix:$u/allc.sock" yes)" -p "unix:$u/allc.sock" ;;
     chain[0-9]*) i=${1#chain}
         local progs enf=no h=$SHDR
         IFS=, read -r -a progs <<< "$CHAIN"
@@ -320,6 +377,21 @@ start_needed() { # INSTANCE ; start one instance by name
     *) return 1 ;;
     esac
 }
+
+# ------------------------------------------------------------ content set
+CONTENT_LINES=""
+if [[ " $SETS " == *" content "* ]]; then
+    TD=${SLUICE_TESTDATA:-$(dirname "$HERE")/../shared/testdata}
+    $PY "$HERE/lib/rules1000.py" 1000 > "$WD/conf/rules1000.cf" || die "rules1000.py failed"
+    . "$HERE/../t/lib/clamd.sh" || die "cannot read t/lib/clamd.sh"
+    clamd_start "$WD/clamd" || die "clamd did not start"
+    CONTENT_LINES="dlp_action = tag
+rules = $WD/conf/rules1000.cf
+sa_rules = /usr/share/spamassassin
+clamd_socket = unix:$WD/clamd/clamd.sock
+yara_rules = $TD/yara-rules-maldocs $TD/yara-signature-base $TD/yara-inquest"
+    echo "run.sh: content set: clamd up (pid $(clamd_pid "$WD/clamd")), $TD"
+fi
 
 # ------------------------------------------------------------ configurations
 # name | set | concurrency | messages | message mode | milter instances | ref none | ref null
@@ -352,6 +424,13 @@ CONFIGS=(
     "attach-c1-inet|c1|1|$N1|plain|attach-inet|none-c1|null-c1-unix"
     "all-c1-unix|c1|1|$N1|plain|all|none-c1|null-c1-unix"
     "all-c1-inet|c1|1|$N1|plain|all-inet|none-c1|null-c1-unix"
+    "none-ct|content|$C|$N|plain||none-ct|null-ct"
+    "null-ct|content|$C|$N|plain|null|none-ct|null-ct"
+    "content|content|$C|$N|plain|content|none-ct|null-ct"
+    "chain-content|content|$C|$N|plain|cc0 cc1|none-ct|null-ct"
+    "all-content|content|$C|$N|plain|all-content|none-ct|null-ct"
+    "content-av|content|$C|$N|plain|content-av|none-ct|null-ct"
+    "clamav-milter|content|$C|$N|plain|clamav-milter|none-ct|null-ct"
 )
 SEL=()
 for c in "${CONFIGS[@]}"; do

@@ -333,3 +333,35 @@ void log_summary(const char *qid, const char *milter, const char *action,
     pthread_mutex_unlock(&log_lock);
     free(json);
 }
+
+void log_event(const char *qid, const char *milter, const char *event,
+               const char *const *kv, size_t npairs)
+{
+    char stamp[32], *dump;
+    time_t now = time(NULL);
+    struct tm tm;
+    json_t *o;
+
+    pthread_mutex_lock(&log_lock);
+    if (log_state.json == NULL) {
+        pthread_mutex_unlock(&log_lock);
+        return;
+    }
+    pthread_mutex_unlock(&log_lock);
+    o = json_object();
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_set_new(o, "time", json_string(stamp));
+    json_object_set_new(o, "qid", log_jstr(qid ? qid : "NOQUEUE"));
+    json_object_set_new(o, "milter", log_jstr(milter));
+    json_object_set_new(o, "event", log_jstr(event));
+    for (size_t i = 0; i < npairs; i++)
+        json_object_set_new(o, kv[2 * i], log_jstr(kv[2 * i + 1]));
+    dump = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    pthread_mutex_lock(&log_lock);
+    if (log_state.json != NULL && dump != NULL)
+        fprintf(log_state.json, "%s\n", dump);
+    pthread_mutex_unlock(&log_lock);
+    free(dump);
+}

@@ -36,6 +36,7 @@
 #define SLUICE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct log_conf {
     const char *facility; /* "mail", "local0".. */
@@ -67,6 +68,15 @@ int log_debug_enabled(void);
 void log_summary(const char *qid, const char *milter, const char *action,
                  double score, const char *symbols, const char *reason,
                  const char *client, const char *from, const char *rcpts);
+
+/*
+ * log_event() writes one JSON object {"time", "qid", "milter", "event",
+ * then npairs "key": "value" pairs from kv (key, value, key, value...)}
+ * to json_file, when one is open (a DLP finding, a virus...).  The text
+ * log line is the caller's.
+ */
+void log_event(const char *qid, const char *milter, const char *event,
+               const char *const *kv, size_t npairs);
 
 /* The JSON line for a summary, as written (for tests); caller frees. */
 char *log_summary_json(const char *qid, const char *milter,

@@ -403,6 +403,7 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
         log_err(NULL, "cannot start the reload thread: %s", strerror(rc));
         return EX_OSERR;
     }
+    mod_reload_enable();
     log_info(NULL, "%s %s listening on %s%s", milter_app.progname,
              PACKAGE_VERSION, sock, rt->enforce ? " (enforcing)" : "");
     supervise_ready();

@@ -5,8 +5,10 @@
  */
 #include "module.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "inside.h"
@@ -90,6 +92,95 @@ int sl_msg_header_count(const struct sl_msg *m, const char *name)
     for (size_t i = 0; i < m->nhdrs; i++)
         n += str_casecmp(m->hdrs[i].name, name) == 0;
     return n;
+}
+
+/* A message from a file (tools, tests). */
+
+static void sl_msg_add_header(struct sl_msg *m, const char *name, size_t nlen,
+                              const char *value)
+{
+    struct sl_header *h;
+
+    m->hdrs = xrealloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
+    h = &m->hdrs[m->nhdrs];
+    h->name = xstrndup(name, nlen);
+    while (*value == ' ' || *value == '\t')
+        value++;
+    h->value = xstrdup(value);
+    h->index = sl_msg_header_count(m, h->name) + 1;
+    m->nhdrs++;
+    strbuf_printf(&m->raw, "%s: %s\r\n", h->name, h->value);
+    m->hdr_lines++;
+}
+
+/* One line of p (up to len): its length without the line end, and
+ * *next past it. */
+static size_t sl_msg_line(const char *p, const char *end, const char **next)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+    *next = nl ? nl + 1 : end;
+    return n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+}
+
+void sl_msg_from_raw(struct sl_msg *m, const char *raw, size_t len)
+{
+    const char *p = raw, *end = raw + len, *next, *colon;
+    struct strbuf v;
+    size_t n, nlen = 0;
+    const char *name = NULL;
+
+    strbuf_init(&m->raw, 0);
+    strbuf_init(&v, 0);
+    while (p < end) {
+        n = sl_msg_line(p, end, &next);
+        if (n > 0 && (*p == ' ' || *p == '\t') && name != NULL) {
+            strbuf_puts(&v, "\r\n");
+            strbuf_append(&v, p, n);
+        } else {
+            if (name != NULL)
+                sl_msg_add_header(m, name, nlen, v.data ? v.data : "");
+            strbuf_reset(&v);
+            name = NULL;
+            if (n == 0 || (colon = memchr(p, ':', n)) == NULL)
+                break;
+            name = p;
+            nlen = (size_t)(colon - p);
+            strbuf_append(&v, colon + 1, n - nlen - 1);
+        }
+        p = next;
+    }
+    if (name != NULL)
+        sl_msg_add_header(m, name, nlen, v.data ? v.data : "");
+    strbuf_free(&v);
+    if (p < end && sl_msg_line(p, end, &next) == 0) /* the empty line */
+        p = next;
+    strbuf_puts(&m->raw, "\r\n");
+    m->body_off = m->raw.len;
+    while (p < end) {
+        n = sl_msg_line(p, end, &next);
+        strbuf_append(&m->raw, p, n);
+        if (next > p + n)
+            strbuf_puts(&m->raw, "\r\n");
+        p = next;
+    }
+    m->size = m->raw.len;
+}
+
+void sl_msg_clear(struct sl_msg *m)
+{
+    for (size_t i = 0; i < m->nhdrs; i++) {
+        free(m->hdrs[i].name);
+        free(m->hdrs[i].value);
+    }
+    free(m->hdrs);
+    m->hdrs = NULL;
+    m->nhdrs = 0;
+    strbuf_free(&m->raw);
+    mime_tree_free(m->mime);
+    m->mime = NULL;
+    m->mime_tried = 0;
 }
 
 /* The one MIME parse. */
@@ -181,6 +272,22 @@ enum mod_rc mod_on_error(struct mod_ctx *x, const char *reason)
     }
     mod_reply(&x->out, x->env->cfg, mod_reply_rcpt(x), "tempfail", NULL, 0);
     return MOD_TEMPFAIL;
+}
+
+/* Reloads asked for by modules. */
+
+static int mod_reload_on;
+
+void mod_reload_enable(void)
+{
+    __atomic_store_n(&mod_reload_on, 1, __ATOMIC_SEQ_CST);
+}
+
+int mod_request_reload(void)
+{
+    if (!__atomic_load_n(&mod_reload_on, __ATOMIC_SEQ_CST))
+        return -1;
+    return kill(getpid(), SIGUSR1);
 }
 
 /* Outside libmilter. */

@@ -350,6 +350,28 @@ void mod_ctx_init(struct mod_ctx *x, const struct module *mod, void *state,
                   struct sl_msg *msg, struct result *res,
                   struct sl_edits *ed);
 
+/*
+ * mod_request_reload() asks the running worker to reload its
+ * configuration, as SIGUSR1 does (build, check, swap; a configuration
+ * that fails keeps the running one): for a module that watches files of
+ * its own (rules, indicator sets).  It returns 0, or -1 outside a milter
+ * worker (tests, tools), where it does nothing.  The glue calls
+ * mod_reload_enable() once its reload thread runs.
+ */
+int mod_request_reload(void);
+void mod_reload_enable(void);
+
+/*
+ * For tools and tests that run modules on a message from a file:
+ * sl_msg_from_raw() fills m as the milter glue would (raw in its form:
+ * "Name: value\r\n" header lines, folded lines kept, an empty line, the
+ * body with CRLF line ends; body_off; size; the header list with each
+ * header's index).  sl_msg_clear() frees what it made and the MIME tree;
+ * the envelope (conn, qid, from, rcpts, auth_user) stays the caller's.
+ */
+void sl_msg_from_raw(struct sl_msg *m, const char *raw, size_t len);
+void sl_msg_clear(struct sl_msg *m);
+
 /* The queue ID for log lines: the message's, or "NOQUEUE". */
 const char *mod_qid(const struct mod_ctx *x);
 

@@ -192,10 +192,19 @@ char *str_trim(char *s)
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
         s++;
     e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-                     e[-1] == '\n'))
+    while (e > s &&
+           (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
         *--e = '\0';
     return s;
+}
+
+char *xstrdup_trim(const char *s)
+{
+    char *c = xstrdup(s), *t = str_trim(c);
+
+    if (t != c)
+        memmove(c, t, strlen(t) + 1);
+    return c;
 }
 
 int str_has_suffix_ci(const char *s, const char *suffix)

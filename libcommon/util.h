@@ -51,6 +51,7 @@ int str_casecmp(const char *a, const char *b);
 int str_ncasecmp(const char *a, const char *b, size_t n);
 char *str_lower(char *s);          /* in place, returns s */
 char *str_trim(char *s);           /* in place: leading/trailing blanks */
+char *xstrdup_trim(const char *s); /* a trimmed copy; caller frees */
 int str_has_suffix_ci(const char *s, const char *suffix);
 
 /*

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "attach.h"
+#include "content.h"
 #include "grey.h"
 #include "module.h"
 #include "policy.h"
@@ -13,6 +14,7 @@
 const struct module *const ctl_modules[] = {
     &policy_module,
     &grey_module,
+    &content_module,
     &attach_module,
 };
 const size_t ctl_nmodules = sizeof(ctl_modules) / sizeof(ctl_modules[0]);

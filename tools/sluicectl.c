@@ -28,6 +28,7 @@ extern const struct module *const ctl_modules[];
 extern const size_t ctl_nmodules;
 
 extern const struct ctl_command ctl_quarantine, ctl_learn, ctl_classify;
+extern const struct ctl_command ctl_misp;
 
 /* The command families, in sluicectl(8) order. */
 extern const struct ctl_command ctl_grey, ctl_ratelimit;
@@ -37,6 +38,7 @@ static const struct ctl_command *const ctl_commands[] = {
     &ctl_quarantine,
     &ctl_learn,
     &ctl_classify,
+    &ctl_misp,
     NULL,
 };
 

@@ -3,7 +3,7 @@
 
 Usage: bench/lib/summary.py SITTING.jsonl [SITTING.bomb.jsonl]
 
-One table per set (main, two, zip, c1, grey).  Per configuration: passed runs, the
+One table per set (main, two, zip, c1, grey, content).  Per configuration: passed runs, the
 median msgs/s of its passed runs with min-max, the ratios of that median
 to the medians of the set's "none" and "null" configurations (same
 sitting), median CPU ms/msg of the Postfix tree and of the milter trees
@@ -22,7 +22,9 @@ SETS = (("main", "Concurrency C, the bench message"),
         ("two", "Two Sluice modules: chained (2 processes) vs all in one"),
         ("zip", "Concurrency C, one message in ten carries a zip"),
         ("c1", "Concurrency 1, the bench message"),
-        ("grey", "Distinct triplets (every message new to sluice-grey)"))
+        ("grey", "Distinct triplets (every message new to sluice-grey)"),
+        ("content", "sluice-content with DLP, 1,000 rules, SpamAssassin's "
+         "rules, clamd and YARA; clamd alone against clamav-milter"))
 
 
 def med(xs):

@@ -58,6 +58,10 @@ static const struct {
      "recipient) and rate limits, with their state in the store of "
      "[common] (sqlite, or Redis shared by a cluster); sluicectl(8) shows "
      "and changes it."},
+    {"content",
+     "sluice-content(8): DLP on outbound mail, rules (SpamAssassin's "
+     "syntax), URLs, MISP indicators, clamd and YARA.  It runs before "
+     "sluice-attach in the chain."},
     {"attach",
      "sluice-attach(8): banned files, disguised programs, archives, "
      "macros, limits.  Every rule has an action key: reject (550, naming "

@@ -7,6 +7,7 @@
 
 #include "attach.h"
 #include "common.h"
+#include "content.h"
 #include "grey.h"
 #include "policy.h"
 
@@ -14,6 +15,7 @@ const struct cfg_section *const confdoc_sections[] = {
     &common_section,
     &policy_section,
     &grey_section,
+    &content_section,
     &attach_section,
 };
 

@@ -7,15 +7,16 @@
  * chained milters (see sluice-milter(8)).
  */
 #include "attach.h"
+#include "content.h"
 #include "grey.h"
 #include "milter.h"
 #include "policy.h"
 
 int main(int argc, char **argv)
 {
-    static const struct module *const mods[] = {&policy_module, &grey_module,
-                                                 &attach_module};
+    static const struct module *const mods[] = {
+        &policy_module, &grey_module, &content_module, &attach_module};
 
     return milter_main_all(argc, argv, "sluice-milter", mods,
-                       sizeof(mods) / sizeof(mods[0]));
+                           sizeof(mods) / sizeof(mods[0]));
 }

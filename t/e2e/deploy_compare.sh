@@ -1,8 +1,8 @@
 #!/bin/bash
 # e2e: the two deployments give the same answers.  (a) the chain
-# t/sluice-testmod + sluice-attach (one process and socket per module,
-# results passed in signed headers, attach enforces) and (b)
-# t/sluice-milter-test (both modules in one process, results in memory)
+# t/sluice-testmod + sluice-content + sluice-attach (one process and socket
+# per module, results passed in signed headers, attach enforces) and (b)
+# t/sluice-milter-test (the three modules in one process, results in memory)
 # get the same messages; for each, the SMTP reply and the verdict (action
 # and score) must be the same.  The test module adds TEST_MODULE (1.0) to
 # every message and TEST_SCORE (N) for "X-Testmod-Score: N", so the sum
@@ -13,22 +13,34 @@
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
-e2e_need attach testmod milter-test
+e2e_need attach content testmod milter-test
 LAB_CONF_common="score_add_header = 3
 score_rewrite_subject = 0
 score_greylist = 0
 score_quarantine = 0
 score_reject = 15
-force_actions = ATTACH_MACRO=reject"
+force_actions = ATTACH_MACRO=reject
+local_domains = sender.test"
 # Macros only score in attach; the verdict's forced action refuses them,
 # so the forced-action path of the enforcer is compared too.
 LAB_CONF_attach="$(lab_policy_attach | sed 's/^macro_action = .*/macro_action = tag/')"
-e2e_lab chain "testmod attach"
-e2e_lab all "testmod attach" "$(e2e_bin milter-test)"
+# content: DLP tags outbound mail (every lab client is inside, and with
+# local_domains = sender.test every recipient at rcpt.test outside), a local
+# GTUBE rule, clamd with the test database (each lab has its own).
+content_conf() {
+    printf 'dlp_action = tag\nrules = %s\nclamd_socket = unix:%s/clamd/clamd.sock\n' \
+        "$top_srcdir/t/data/content/gtube.cf" "$T/$1"
+}
+LAB_CONF_content=$(content_conf chain)
+e2e_lab chain "testmod content attach"
+LAB_CONF_content=$(content_conf all)
+e2e_lab all "testmod content attach" "$(e2e_bin milter-test)"
 REF=
 if [ "$E2E_MTA" != postfix ]; then
-    E2E_LAB_MTA=postfix e2e_lab pf-chain "testmod attach"
-    E2E_LAB_MTA=postfix e2e_lab pf-all "testmod attach" "$(e2e_bin milter-test)"
+    LAB_CONF_content=$(content_conf pf-chain)
+    E2E_LAB_MTA=postfix e2e_lab pf-chain "testmod content attach"
+    LAB_CONF_content=$(content_conf pf-all)
+    E2E_LAB_MTA=postfix e2e_lab pf-all "testmod content attach" "$(e2e_bin milter-test)"
     REF="pf-chain pf-all"
 fi
 
@@ -71,6 +83,16 @@ msg pdf "clean PDF with TEST_SCORE 2.5" add_header 2.5 \
 msg zip "zip of text files" accept "" "$S/notes.zip|application/zip"
 msg ics "calendar invitation" accept "" \
     "$S/invite.ics|text/calendar; method=REQUEST; charset=utf-8|invite.ics|7bit"
+msg pnr "5 personnummer outbound (DLP tag, sum 6.0)" add_header "" \
+    "$S/pnr.txt|text/plain|lista.txt"
+msg eicar "EICAR (content's own reject)" reject "" \
+    "$S/eicar.com|application/octet-stream"
+msg eicarzip "EICAR in a zip in a zip" reject "" \
+    "$S/eicar2.zip|application/zip"
+e2e_msg gtube "GTUBE" "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+IDS+=(gtube)
+LABEL[gtube]="GTUBE (a local rule, score 1000)"
+WANT[gtube]=reject
 e2e_msg encpw "encrypted zip, password in the body" "Hi Bob,
 
 the files are in the encrypted zip.

@@ -159,6 +159,9 @@ e2e_port_block() {
     header_flood) i=94 ;;
     policy) i=96 ;;
     policy_compare) i=95 ;;
+    content) i=97 ;;
+    content_av) i=98 ;;
+    content_reload) i=99 ;;
     *) i=$((10 + $(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
     [ "$E2E_MTA" = sendmail ] && i=$((i + 200))
@@ -245,6 +248,10 @@ e2e_lab() {
     fi
     lab_secret_write "$d/secret" || bail_out "cannot write a secret"
     lab_sluice_conf "$d/sluice.conf" "$d" "$mods" || bail_out "cannot write sluice.conf"
+    if grep -qF "clamd_socket = unix:$d/clamd/clamd.sock" "$d/sluice.conf"; then
+        lab_clamd_start "$d" 2>"$d/log/clamd.err" ||
+            e2e_lab_failed "$lab" "clamd did not start: $(cat "$d/log/clamd.err")"
+    fi
     if [ -n "$all" ]; then
         lab_milter_start "$d" all "$all" "$d/sluice.conf" ||
             e2e_lab_failed "$lab" "$all did not start"
@@ -277,6 +284,7 @@ e2e_lab_pids() {
     local d=${E2E_DIR[$1]} p n
     lab_mta_pids "$d"
     lab_sink_pid "$d"
+    lab_clamd_pid "$d"
     lab_dns_pid "$d"
     for n in "$d"/run/*.pid; do
         n=$(basename "$n" .pid)
@@ -295,6 +303,7 @@ e2e_lab_stop() { # LAB
         [ "$n" = sink ] || names="$names $n"
     done
     lab_milters_stop "$d" "$names"
+    lab_clamd_stop "$d"
     lab_dns_stop "$d"
 }
 
@@ -331,8 +340,12 @@ e2e_finish() {
     done
     t_is "$left" "" "every lab process is gone after stop"
     f=$(ls "$T/san" 2>/dev/null)
+    # a report can also reach a milter's stderr (log/NAME.out) when the
+    # sanitizer cannot open its log_path
+    f="$f$(grep -lE 'runtime error:|ERROR: (Address|Leak)Sanitizer' \
+        "$T"/*/log/*.out 2>/dev/null)"
     t_is "$f" "" "no sanitizer report from the milters" ||
-        t_diag "$(head -n 60 "$T"/san/* 2>/dev/null)"
+        t_diag "$(head -n 60 "$T"/san/* $f 2>/dev/null)"
     [ "$T_FAILED" -eq 0 ] || t_diag "state kept in $T"
     E2E_FINISHED=1
     echo "1..$T_N"

@@ -9,7 +9,8 @@
 #	                      survives lab restarts (lab_fresh_dir keeps it).
 #	    D/run/zones/      what unbound serves, made by lab_dns_zones: the
 #	                      sample zones the lab ships (t/lab/zones:
-#	                      sender.test, bl.lab.test; t/data/dns/policy.test;
+#	                      sender.test, bl.lab.test, dbl.lab.test (the
+#	                      URI list of sluice-content); t/data/dns/policy.test;
 #	                      the DKIM
 #	                      test keys of $SLUICE_TESTDATA when present),
 #	                      then every D/dns/*.zone (a dropped zone of the

@@ -22,6 +22,11 @@
 #	    notes.zip         zip of two text files
 #	    invite.ics        copy of samples/invite.ics
 #	    hello.txt         plain text
+#	    eicar.com         the EICAR test file (from its base64: no scanner
+#	                      ever sees it in the repository)
+#	    eicar.zip         zip: eicar.com
+#	    eicar2.zip        zip > eicar.zip > eicar.com
+#	    pnr.txt           five of Skatteverket's test personnummer
 
 LAB_SAMPLES_SRC=${LAB_SAMPLES_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/samples}
 LAB_ZIP_PASSWORD=${LAB_ZIP_PASSWORD:-Tr0ut-Sluice-42}
@@ -114,6 +119,15 @@ lab_samples_make() {
     (cd "$w" && rm -f ../notes.zip && zip -q -X ../notes.zip minutes.txt actions.txt) || return 1
     lab_ooxml "$d" macro.docm 1 || return 1
     lab_ooxml "$d" clean.docx 0 || return 1
+    printf '%s' 'WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSLVNUQU5EQVJELUFOVElWSVJVUy1URVNULUZJTEUhJEgrSCo=' |
+        base64 -d >"$d/eicar.com" || return 1
+    cp "$d/eicar.com" "$w/eicar.com"
+    (cd "$w" && rm -f ../eicar.zip ../eicar2.zip && zip -q -X ../eicar.zip eicar.com &&
+        cp ../eicar.zip . && zip -q -X ../eicar2.zip eicar.zip) || return 1
+    printf 'Personnummer: 811228-9874, 670919-9530, 880320-0016,
+8803200073 och 19880320-0099.
+' \
+        >"$d/pnr.txt"
     rm -rf "$w"
 }
 

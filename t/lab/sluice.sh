@@ -27,6 +27,9 @@
 #	[common] names the lab's DNS server, 127.0.0.1:$LAB_DNS_PORT
 #	(t/lab/dns.sh), local_domains (rcpt.test, rcpt.example and their
 #	subdomains) and internal_networks (loopback).
+#	A lab with sluice-content has its own clamd (t/lib/clamd.sh) in
+#	D/clamd, started before the milters by lab_clamd_start and stopped
+#	after them by lab_clamd_stop.
 
 # The lab's policy of sluice-policy: every check on, refusals where the
 # sample zones call for them (t/lab/zones, t/data/dns/policy.test.zone).
@@ -59,6 +62,42 @@ archive_action = reject
 encrypted_action = reject
 macro_action = reject
 EOF
+}
+
+# The lab's policy of sluice-content (D: the lab directory): DLP tags
+# outbound mail (a loopback or authenticated client, a recipient outside
+# local_domains), SpamAssassin's rules score (GTUBE scores 1000, over
+# score_reject), clamd scans with the tiny test database; when the lab has
+# its DNS server (t/lab/dns.sh), the URI list dbl.lab.test is asked.
+lab_policy_content() {
+    cat <<EOF
+dlp_action = tag
+sa_rules = /usr/share/spamassassin
+clamd_socket = unix:$1/clamd/clamd.sock
+clamd_timeout = 10s
+EOF
+    [ -d "$1/run/ubd" ] && echo "uribl = dbl.lab.test=127.0.1.[2..10]*3"
+    return 0
+}
+
+# lab_clamd_start D / lab_clamd_stop D: the lab's clamd in D/clamd.
+lab_clamd_start() {
+    local src=${SRC:-${top_srcdir:-.}}
+    . "$src/t/lib/clamd.sh"
+    clamd_start "$1/clamd"
+}
+
+lab_clamd_stop() {
+    local src=${SRC:-${top_srcdir:-.}}
+    [ -f "$1/clamd/clamd.pid" ] || return 0
+    . "$src/t/lib/clamd.sh"
+    clamd_stop "$1/clamd"
+}
+
+lab_clamd_pid() {
+    local p
+    p=$(tr -d ' \n' 2>/dev/null <"$1/clamd/clamd.pid") || return 1
+    lab_pid_alive "$p" && echo "$p"
 }
 
 # The lab's greylisting: only for recipients in grey.rcpt.test (so that

@@ -39,6 +39,30 @@ for f in libcommon/*.c milters/*/*.c; do
     if head -n 3 "$f" | grep -q '^/\*'; then say ok "$f opens with a contract comment"
     else say "not ok" "$f opens with a contract comment"; fi
 done
+# The build's Debian packages are named in four places: configure (the
+# error that names the package), debian/control's Build-Depends, the
+# README's hand-build block and quickstart's PACKAGES.  They must agree,
+# or the package or the README's build fails on a fresh machine.
+hand=$(awk '/^<!-- test: hand-build/ {f = 1; next} f && /^$/ && n {exit}
+    f && /^    / {n = 1; print}' README.md)
+qs=$(sed -n '/^PACKAGES="/,/^"/p' quickstart)
+bd=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control)
+for p in $({ sed -n 's/^SLUICE_PKG(.*\[\([a-z0-9.+-]*\)\])$/\1/p' configure.ac
+        sed -n 's/^SLUICE_LIB(\[[^]]*\], *\[[^]]*\], *\[[^]]*\], *\[\([a-z0-9.+-]*\)\].*/\1/p' configure.ac
+        sed -n 's/.*install the Debian package \([a-z0-9.+-]*\).*/\1/p' configure.ac
+    } | sort -u); do
+    for where in "debian/control:$bd" "README.md hand-build:$hand" "quickstart PACKAGES:$qs"; do
+        if printf '%s\n' "${where#*:}" | grep -qE "(^|[ ,])$p([ ,\\]|$)"; then
+            say ok "build dependency $p is in ${where%%:*}"
+        else say "not ok" "build dependency $p is in ${where%%:*}"; fi
+    done
+done
+# Every program make installs has its line in debian/programs (debian/rules
+# refuses to build the package otherwise).
+for p in $(sed -n 's/^sbin_PROGRAMS += //p' milters/*/Makefile.inc tools/Makefile.inc); do
+    if grep -q "^$p " debian/programs; then say ok "$p is in debian/programs"
+    else say "not ok" "$p is in debian/programs"; fi
+done
 } > "${TMPDIR:-/tmp}/style.$$"
 cat "${TMPDIR:-/tmp}/style.$$"
 echo "1..$(grep -c "^\(not \)*ok" "${TMPDIR:-/tmp}/style.$$")"

@@ -269,9 +269,13 @@ static int run_rule(struct rules_msg *rm, const struct rule *ru)
 
 static double run_score(const struct rule *ru)
 {
+    double d;
+
     if (ru->has_score)
         return ru->score;
-    return strncmp(ru->name, "T_", 2) == 0 ? 0.01 : 1.0;
+    /* SpamAssassin's defaults: 1.0, a "nice" rule -1.0, a T_ rule 0.01. */
+    d = strncmp(ru->name, "T_", 2) == 0 ? 0.01 : 1.0;
+    return (ru->tflags & TF_NICE) ? -d : d;
 }
 
 static void run_report(const struct rules *r, const struct rules_msg *rm,

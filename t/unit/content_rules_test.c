@@ -119,7 +119,7 @@ static void our_rules(void)
         "FULL_XHEADER",    "URI_SHORTENER",    "FILE_INVOICE_JS",
         "FUZZY_VIAGRA",    "META_TWO_OF_3",    "META_A_NOT_B",
         "META_OR",         "META_OF_META",     "REPLACED_CHEAP",
-        "IN_TRUE_BLOCK",   "IN_VERSION_BLOCK", NULL};
+        "IN_TRUE_BLOCK",   "IN_VERSION_BLOCK", "NICE_THE_TRUTH",   NULL};
     static const char *const quiet[] = {
         "HAS_XMAILER",    "DISABLED_RULE", "__SUB_A", "__META_INNER",
         "IN_FALSE_BLOCK", "IN_ELSE_BLOCK", NULL};
@@ -140,8 +140,9 @@ static void our_rules(void)
         ok(!cmsg_has(&r, *s, NULL), "%s does not show", *s);
     ok(cmsg_score(&r, "T_SUBJ_FREE") == 2.5 &&
            cmsg_score(&r, "META_TWO_OF_3") == 4 &&
-           cmsg_score(&r, "FROM_ADDR_BAD") == 1.0,
-       "scores: as set, else 1.0");
+           cmsg_score(&r, "FROM_ADDR_BAD") == 1.0 &&
+           cmsg_score(&r, "NICE_THE_TRUTH") == -1.0,
+       "scores: as set, else 1.0 (a nice rule -1.0)");
     cmsg_run_free(&r);
     cmsg_run(st, clean_msg, NULL, &r);
     ok(r.res.n == 1 && cmsg_has(&r, "HAS_XMAILER", NULL),

@@ -149,9 +149,12 @@ inst_check_package() {
         "$R/etc/sluice/sluice.conf"
     t_ok "package: units in /lib/systemd/system" test -f "$R/lib/systemd/system/sluice-attach.service" \
         -a -f "$R/lib/systemd/system/sluice-milter.service"
-    t_ok "package: sluice-attach.service enabled, sluice-milter.service not" test \
-        -L "$R/etc/systemd/system/multi-user.target.wants/sluice-attach.service" \
-        -a ! -e "$R/etc/systemd/system/multi-user.target.wants/sluice-milter.service"
+    t_is "$(cd "$R/etc/systemd/system/multi-user.target.wants" 2>/dev/null && ls -d sluice-* | tr '\n' ' ')" \
+        "sluice-attach.service " "package: sluice-attach.service enabled, no other sluice unit"
+    t_ok "package: every milter's unit and page shipped" test \
+        -f "$R/lib/systemd/system/sluice-policy.service" -a -f "$R/lib/systemd/system/sluice-grey.service" \
+        -a -f "$R/lib/systemd/system/sluice-content.service" \
+        -a -f "$R/usr/share/man/man8/sluice-policy.8.gz" -a -f "$R/usr/share/man/man8/sluicectl.8.gz"
     t_like "$(cat "$R/usr/lib/tmpfiles.d/sluice.conf" 2>/dev/null)" '^d /run/sluice 0755 root root' \
         "package: tmpfiles.d makes /run/sluice"
     t_ok "package: logrotate for /var/log/sluice" grep -q '^/var/log/sluice/\*\.log' \

@@ -538,7 +538,9 @@ static sfsistat cb_close(SMFICTX *ctx)
     free(c->auth_type);
     free(c->auth_user);
     free(cc);
-    smfi_setpriv(ctx, NULL);
+    /* Cannot fail with the ctx libmilter gave us; were it to, libmilter
+     * would keep a pointer it never reads again (the connection ends). */
+    (void)smfi_setpriv(ctx, NULL);
     return SMFIS_CONTINUE;
 }
 

@@ -196,7 +196,18 @@ sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         for (size_t i = 0; i < milter_app.nmods; i++)
             result_init(&cc->slot[i].cres, milter_app.mods[i]->name,
                         "NOQUEUE");
-        smfi_setpriv(ctx, cc);
+        if (smfi_setpriv(ctx, cc) != MI_SUCCESS) {
+            /* Without its context no callback can work: the MTA treats
+             * the refused negotiation as a failed milter (its
+             * milter_default_action, tempfail in our snippets). */
+            log_err(NULL, "cannot keep the connection's context "
+                          "(smfi_setpriv failed): refusing the connection");
+            for (size_t i = 0; i < milter_app.nmods; i++)
+                result_free(&cc->slot[i].cres);
+            runtime_release(cc->rt);
+            free(cc);
+            return SMFIS_REJECT;
+        }
     }
     cc->events = neg_events(cc->rt);
     want = neg_steps_wanted(cc->events, milter_answer_events());

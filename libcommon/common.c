@@ -10,6 +10,8 @@
  *	  - log_facility not a syslog facility sluice knows;
  *	  - a local_domains or internal_networks entry that is not a domain
  *	    or an address/network (inside.h);
+ *	  - a modules entry that is not policy, grey, content or attach,
+ *	    or one named twice;
  *	  - secret_file empty, or it (and secret_file_previous when set)
  *	    refused by secret_load() (result.h): missing, unreadable,
  *	    accessible by "other", shorter than 32 or longer than 4096
@@ -49,6 +51,12 @@ static const struct cfg_key common_keys[] = {
      "inet6:PORT@HOST."},
     {"pidfile", CFG_PATH, "/run/sluice/sluice-milter.pid", 0, 0, C(pidfile),
      NULL, "PID file of sluice-milter's supervisor."},
+    {"modules", CFG_LIST, NULL, 0, 0, C(modules), NULL,
+     "The modules sluice-milter runs: some of policy, grey, content and "
+     "attach (they run in that order, whatever the order here); empty: all "
+     "of them.  The chained milters ignore it.  A change takes effect when "
+     "sluice-milter restarts; a reload keeps the modules it runs and logs "
+     "that."},
     {"log_facility", CFG_STRING, "mail", 0, 0, C(log_facility), NULL,
      "Syslog facility: mail, daemon, user or local0 to local7."},
     {"log_file", CFG_PATH, NULL, 0, 0, C(log_file), NULL,
@@ -247,6 +255,38 @@ static int common_check_force(const struct cfg *c,
     return n;
 }
 
+static int common_check_modules(const struct cfg *c,
+                                const struct common_conf *cc,
+                                struct cfg_errors *errs)
+{
+    static const char *const known[] = {"policy", "grey", "content",
+                                        "attach"};
+    int n = 0;
+
+    for (size_t i = 0; i < cc->modules.n; i++) {
+        const char *m = cc->modules.v[i];
+        size_t k = 0;
+
+        while (k < sizeof(known) / sizeof(known[0]) && strcmp(m, known[k]))
+            k++;
+        if (k == sizeof(known) / sizeof(known[0])) {
+            cfg_key_error(c, errs, "common", "modules",
+                          "%s: not a module (policy, grey, content, attach)",
+                          m);
+            n++;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cc->modules.v[j], m) == 0) {
+                cfg_key_error(c, errs, "common", "modules",
+                              "%s: named twice", m);
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
 int common_check(const struct cfg *c, struct cfg_errors *errs)
 {
     const struct common_conf *cc = common_conf(c);
@@ -258,6 +298,7 @@ int common_check(const struct cfg *c, struct cfg_errors *errs)
         return 1;
     }
     n += common_check_force(c, cc, errs);
+    n += common_check_modules(c, cc, errs);
     if (!common_facility_ok(cc->log_facility)) {
         cfg_key_error(c, errs, "common", "log_facility",
                       "%s: unknown facility", cc->log_facility);

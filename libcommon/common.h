@@ -25,6 +25,7 @@ struct common_conf {
     char *user;
     char *socket;  /* sluice-milter's socket */
     char *pidfile; /* sluice-milter's pidfile */
+    struct cfg_list modules; /* sluice-milter's modules; empty: all */
     char *log_facility;
     char *log_file;
     char *json_log_file;

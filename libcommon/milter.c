@@ -229,6 +229,8 @@ static void reload(void)
     struct runtime *rt = c ? runtime_build(c, &errs) : NULL, *old;
     const char *err = NULL;
 
+    if (rt != NULL)
+        milter_mods_note(rt->cfg);
     if (rt != NULL && runtime_start(rt, &err) < 0) {
         cfg_errors_add(&errs, "%s: %s", config_path, err);
         runtime_release(rt);
@@ -370,8 +372,10 @@ static struct runtime *worker_config(void)
 
     for (size_t i = 0; rt == NULL && i < errs.n; i++)
         log_err(NULL, "%s", errs.v[i]);
-    if (rt != NULL)
+    if (rt != NULL) {
         log_warnings(&errs, "");
+        milter_mods_note(rt->cfg);
+    }
     cfg_errors_free(&errs);
     return rt;
 }
@@ -406,6 +410,8 @@ static int run_worker(struct runtime *rt, const char *sock, const char *user)
     mod_reload_enable();
     log_info(NULL, "%s %s listening on %s%s", milter_app.progname,
              PACKAGE_VERSION, sock, rt->enforce ? " (enforcing)" : "");
+    if (milter_app.allinone)
+        milter_mods_log();
     supervise_ready();
     rc = smfi_main();
     log_info(NULL, "%s stopped", milter_app.progname);
@@ -424,6 +430,7 @@ static int set_app(const char *progname, const struct module *const *mods,
     milter_app.mods = mods;
     milter_app.nmods = nmods;
     milter_app.allinone = allinone;
+    milter_mods_init(mods, nmods);
     for (size_t i = 0; i < nmods; i++) {
         milter_app.events |= mods[i]->events;
         reply_register(mods[i]->replies);
@@ -546,6 +553,10 @@ static int run(int argc, char **argv, const char *progname,
     mime_init();
     config_path = o.config;
     c = load_config(o.config, &errs);
+    if (c != NULL && milter_mods_select(c, &errs) < 0) {
+        cfg_release(c);
+        c = NULL;
+    }
     rt = c ? runtime_build(c, &errs) : NULL;
     if (rt == NULL) {
         print_errors(&errs);

@@ -130,6 +130,12 @@ void msg_reset(struct conn_ctx *cc);
 /* With debug = yes: log the macros the MTA has sent by this stage. */
 void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage);
 unsigned milter_answer_events(void);
+
+/* milter_mods.c: sluice-milter's [common] modules. */
+void milter_mods_init(const struct module *const *mods, size_t nmods);
+int milter_mods_select(const struct cfg *c, struct cfg_errors *errs);
+void milter_mods_note(const struct cfg *c);
+void milter_mods_log(void);
 struct mod_ctx milter_mod_ctx(struct conn_ctx *cc, size_t i, int in_msg);
 extern struct smfiDesc milter_desc;
 /* milter_neg.c: the xxfi_negotiate callback. */

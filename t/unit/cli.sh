@@ -92,6 +92,22 @@ t $(( rc != 0 )) "the test module's own program knows [testmod] (got $rc: $out)"
 out=$("$top_builddir/t/sluice-manymods" -n -c "$dir/withtest.conf" 2>&1); rc=$?
 case $rc:$out in 70:*"9 modules"*) t 0 "nine modules in one program are refused";;
     *) t 1 "nine modules in one program are refused (got $rc: $out)";; esac
+# sluice-milter's [common] modules: names checked at file:line; the
+# chained milters check them too (one file serves both deployments).
+printf '[common]\nsecret_file = secret\nsocket = unix:%s/milter.sock\nmodules = grey bogus grey\n' "$dir" >"$dir/mods-bad.conf"
+for prog in sluice-milter sluice-attach; do
+    out=$("$top_builddir/$prog" -n -c "$dir/mods-bad.conf" 2>&1); rc=$?
+    case $rc:$out in 78:*"mods-bad.conf:4: "*"bogus: not a module"*"grey: named twice"*)
+        t 0 "$prog: a bad modules entry and a repeated one, at file:line";;
+        *) t 1 "$prog: a bad modules entry and a repeated one, at file:line (got $rc: $out)";; esac
+done
+printf '[common]\nsecret_file = secret\nsocket = unix:%s/milter.sock\nmodules = policy attach\n' "$dir" >"$dir/mods.conf"
+out=$("$top_builddir/sluice-milter" -n -c "$dir/mods.conf" 2>&1); rc=$?
+t $(( rc != 0 )) "sluice-milter -n: modules = policy attach is a good file (got $rc: $out)"
+out=$("$top_builddir/t/sluice-milter-test" -n -c "$dir/mods.conf" 2>&1); rc=$?
+case $rc:$out in 78:*"mods.conf:4: "*"policy: "*"has no such module"*)
+    t 0 "a module the program does not have is an error";;
+    *) t 1 "a module the program does not have is an error (got $rc: $out)";; esac
 # sluicectl checks the whole configuration as the milters do.
 out=$("$top_builddir/sluicectl" -n -c "$dir/good.conf" 2>&1); rc=$?
 t $(( rc != 0 )) "sluicectl -n on a good file exits 0 (got $rc: $out)"

@@ -51,23 +51,6 @@ static long hwm_kb(void)
     return kb;
 }
 
-static char *slurp(const char *path, size_t *len_r)
-{
-    FILE *fp = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-
-    if (fp == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(fp);
-    *len_r = b.len;
-    return strbuf_detach(&b);
-}
-
 static enum mod_rc run_once(void *st, const struct sl_env *env,
                             const char *raw, size_t len, struct result *res)
 {
@@ -98,7 +81,7 @@ int main(int argc, char **argv)
     const struct cfg_section *secs[] = {&common_section, &content_section};
     struct cfg_errors errs = {0};
     struct sl_env env;
-    const char *err = NULL;
+    const char *err = NULL, *why;
     struct result res;
     double t0, c0, setup;
     size_t len;
@@ -112,8 +95,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: content-bench CONFIG MESSAGE [N]\n");
         return 64;
     }
-    if ((raw = slurp(argv[2], &len)) == NULL) {
-        fprintf(stderr, "content-bench: %s: cannot read\n", argv[2]);
+    if ((raw = file_read(argv[2], 0, &len, &why)) == NULL) {
+        fprintf(stderr, "content-bench: %s: %s\n", argv[2], why);
         return 66;
     }
     reply_register(content_replies);

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,33 @@ char *path_resolve(const char *base_file, const char *path)
     if (slash == NULL)
         return xstrdup(path);
     return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
+}
+
+char *file_read(const char *path, size_t limit, size_t *len_r,
+                const char **error_r)
+{
+    FILE *fp = fopen(path, "rb");
+    struct strbuf b;
+    char buf[65536];
+    size_t n;
+    int err;
+
+    if (fp == NULL) {
+        *error_r = strerror(errno);
+        return NULL;
+    }
+    strbuf_init(&b, limit);
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+        if (strbuf_append(&b, buf, n) < 0)
+            break;
+    err = ferror(fp) ? errno : 0;
+    fclose(fp);
+    if (b.over || err) {
+        *error_r = b.over ? "larger than the limit" : strerror(err);
+        strbuf_free(&b);
+        errno = err;
+        return NULL;
+    }
+    *len_r = b.len;
+    return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
 }

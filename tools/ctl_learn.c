@@ -69,23 +69,6 @@ static void ctl_limits(const struct ctl *c, struct mime_limits *lim)
     lim->max_decoded = (size_t)cc->mime_max_decoded;
 }
 
-static char *ctl_slurp(const char *path, size_t *len_r)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(f);
-    *len_r = b.len;
-    return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
-}
-
 static void corpus_add(struct corpus *co, const char *raw, size_t len, int cls)
 {
     learn_message(raw, len, &co->lim, &co->scratch, NULL, NULL);
@@ -99,10 +82,11 @@ static void corpus_add(struct corpus *co, const char *raw, size_t len, int cls)
 static void corpus_file(struct corpus *co, const char *path, int cls)
 {
     size_t len, start = 0;
-    char *raw = ctl_slurp(path, &len);
+    const char *why;
+    char *raw = file_read(path, 0, &len, &why);
 
     if (raw == NULL) {
-        ctl_err("learn", "%s: cannot read", path);
+        ctl_err("learn", "%s: cannot read: %s", path, why);
         co->bad++;
         return;
     }

@@ -82,23 +82,6 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static char *slurp(const char *path, size_t *len_r)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(f);
-    *len_r = b.len;
-    return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
-}
-
 static int read_list(const char *list, struct set *s)
 {
     FILE *f = fopen(list, "r");
@@ -138,10 +121,11 @@ static int load_set(const char *list, struct set *s, struct learn_fv *scratch,
     t0 = now();
     for (size_t i = 0; i < s->n; i++) {
         size_t len;
-        char *raw = slurp(s->m[i].path, &len);
+        const char *why;
+        char *raw = file_read(s->m[i].path, 0, &len, &why);
 
         if (raw == NULL) {
-            perror(s->m[i].path);
+            fprintf(stderr, "%s: %s\n", s->m[i].path, why);
             return -1;
         }
         learn_message(raw, len, &lim, scratch, NULL, NULL);

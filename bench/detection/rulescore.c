@@ -14,13 +14,7 @@
  *	stderr with -v.  CONFIG should say learn = no: the classifier's own
  *	score is added by eval.
  *
- *	Not built yet: it needs sluice-content (branch content10), which is
- *	not on main.  Once it is, bench/Makefile.inc gets
- *	    noinst_PROGRAMS += bench/detection/rulescore
- *	    bench_detection_rulescore_SOURCES = bench/detection/rulescore.c
- *	    bench_detection_rulescore_CPPFLAGS = $(AM_CPPFLAGS) \
- *	        -I$(top_srcdir)/milters/content
- *	    bench_detection_rulescore_LDADD = $(CONTENT_LIBS) $(COMMON_LIBS)
+ *	Built by "make" (bench/Makefile.inc), never installed
  *	(bench/DETECTION.md, Reproduce).
  */
 #include <stdio.h>
@@ -30,23 +24,6 @@
 #include "common.h"
 #include "content.h"
 #include "mime.h"
-
-static char *slurp(const char *path, size_t *len_r)
-{
-    FILE *fp = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-
-    if (fp == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(fp);
-    *len_r = b.len;
-    return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
-}
 
 static void run_once(void *st, const struct sl_env *env, const char *raw,
                      size_t len, struct result *res)
@@ -84,7 +61,7 @@ int main(int argc, char **argv)
     const struct cfg_section *secs[] = {&common_section, &content_section};
     struct cfg_errors errs = {0};
     struct sl_env env;
-    const char *err = NULL;
+    const char *err = NULL, *why;
     char line[4096];
     struct cfg *c;
     FILE *list;
@@ -120,8 +97,8 @@ int main(int argc, char **argv)
         if (path == NULL)
             continue;
         path++;
-        if ((raw = slurp(path, &len)) == NULL) {
-            perror(path);
+        if ((raw = file_read(path, 0, &len, &why)) == NULL) {
+            fprintf(stderr, "%s: %s\n", path, why);
             return 66;
         }
         result_init(&res, "content", "RULESCORE");

@@ -513,26 +513,6 @@ static void sa_line(struct sa_file *f, char *line)
     sa_directive(f, kw, rest);
 }
 
-static char *sa_slurp(const char *path, size_t *len_r)
-{
-    FILE *fp = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-
-    if (fp == NULL)
-        return NULL;
-    strbuf_init(&b, SA_MAX_FILE);
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-        if (strbuf_append(&b, buf, n) < 0)
-            break;
-    fclose(fp);
-    *len_r = b.len;
-    if (b.data == NULL)
-        return xstrdup("");
-    return strbuf_detach(&b);
-}
-
 static void sa_add_file(struct rules *r, const char *path)
 {
     r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(char *));
@@ -575,11 +555,14 @@ int sa_read_buffer(struct rules *r, const char *text, size_t len,
 static int sa_read_file(struct rules *r, const char *path, int sa, int depth,
                         struct cfg_errors *errs)
 {
+    const char *why;
     char *text;
     size_t len;
 
-    if ((text = sa_slurp(path, &len)) == NULL) {
-        cfg_errors_add(errs, "%s: cannot read: %m", path);
+    if ((text = file_read(path, SA_MAX_FILE, &len, &why)) == NULL) {
+        cfg_errors_add(errs, "%s: cannot read: %s (a rule file may have "
+                             "up to %d MiB)",
+                       path, why, SA_MAX_FILE / (1024 * 1024));
         return -1;
     }
     sa_add_file(r, path);

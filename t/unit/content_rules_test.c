@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "../tap.h"
@@ -178,6 +179,25 @@ static void our_errors(void)
     ok(c == NULL && errs.n == 1 && strstr(errs.v[0], "/nonexistent/rules.cf"),
        "a missing rule file");
     cfg_errors_free(&errs);
+    {
+        /* Over 16 MiB: refused, never read in part. */
+        char path[] = "/tmp/sluice-bigrules.XXXXXX", *text;
+        int fd = mkstemp(path);
+        FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+        for (int i = 0; fp != NULL && i < 17 * 1024; i++)
+            fprintf(fp, "body BIG_%05d /x/%*s\n", i, 1000, "");
+        if (fp != NULL)
+            fclose(fp);
+        text = xasprintf("[content]\nrules = %s\n", path);
+        c = cmsg_load(text, &st, &errs);
+        ok(c == NULL && errs.n == 1 && strstr(errs.v[0], "larger than") &&
+               strstr(errs.v[0], "16 MiB"),
+           "a rule file over 16 MiB is refused (%s)", errs.n ? errs.v[0] : "");
+        cfg_errors_free(&errs);
+        free(text);
+        unlink(path);
+    }
 }
 
 static char *slurp(const char *path)

@@ -353,6 +353,10 @@ static void html_anchor(struct html_walk *w, const xmlNode *n, int depth)
     w->in_anchor = 1;
     html_children(w, n, depth);
     w->in_anchor = 0;
+    /* A block inside the anchor may have taken back the blanks before
+     * it (html_newline()): the text is then shorter than where it began. */
+    if (w->out->len < start)
+        start = w->out->len;
     raw =
         xstrndup(w->out->data ? w->out->data + start : "", w->out->len - start);
     text = xstrdup_trim(raw);

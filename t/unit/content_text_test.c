@@ -112,6 +112,15 @@ static void html(void)
     text_html("<p>unclosed <b>bold <i>it", 25, &b, NULL, NULL);
     is_str(b.data, "unclosed bold it", "broken HTML recovers");
     strbuf_free(&b);
+    /* A block inside an anchor takes back the blank before the anchor:
+     * the anchor's text must not start after the end (fuzz crash). */
+    strbuf_init(&b, 0);
+    k.buf[0] = '\0';
+    h = "<pre>x\n <a href=\"http://a.example/\"><div></div></a></pre>";
+    text_html(h, strlen(h), &b, keep_link, &k);
+    is_str(b.data, "x", "an empty block in an anchor after a blank (pre)");
+    is_str(k.buf, "[0 http://a.example/|]", "... its anchor text is empty");
+    strbuf_free(&b);
 }
 
 struct found {

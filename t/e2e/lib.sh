@@ -48,64 +48,8 @@ SLUICE_SENDMAIL_ROOT=${SLUICE_SENDMAIL_ROOT:-$top_builddir/sendmail/root}
 . "$top_srcdir/t/lab/samples.sh"
 . "$top_srcdir/t/lab/mail.sh"
 
-# ---- TAP -------------------------------------------------------------------
-T_N=0
-T_FAILED=0
-
-t_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-
-t_result() { # STATUS(0 pass) NAME
-    T_N=$((T_N + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $T_N - $2"
-    else
-        echo "not ok $T_N - $2"
-        T_FAILED=$((T_FAILED + 1))
-    fi
-    return "$1"
-}
-
-t_ok() { # NAME CMD...
-    local name=$1
-    shift
-    "$@"
-    t_result $? "$name"
-}
-
-t_is() { # GOT WANT NAME
-    [ "$1" = "$2" ]
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected: '$2'"
-}
-
-t_like() { # GOT ERE NAME
-    printf '%s\n' "$1" | grep -qE -- "$2"
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected to match: /$2/"
-}
-
-t_unlike() { # GOT ERE NAME
-    ! printf '%s\n' "$1" | grep -qE -- "$2"
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected not to match: /$2/"
-}
-
-t_lacks() { # GOT STRING NAME: GOT does not contain STRING (literally)
-    ! printf '%s\n' "$1" | grep -qF -- "$2"
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected not to contain: '$2'"
-}
-
-t_skip() { # NAME REASON
-    T_N=$((T_N + 1))
-    echo "ok $T_N - $1 # SKIP $2"
-}
-
-skip_all() {
-    echo "1..0 # SKIP $*"
-    exit 0
-}
-
-bail_out() {
-    echo "Bail out! $*"
-    exit 1
-}
+# ---- TAP: t/lib/tap.sh ------------------------------------------------------
+. "$top_srcdir/t/lib/tap.sh"
 
 # ---- setup and teardown ------------------------------------------------------
 E2E_LABS=()
@@ -463,7 +407,6 @@ mime_count() {
 # num_lt A B: A < B as numbers.
 num_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 
-not() { ! "$@"; }
 
 # e2e_mta_text "CODE XCODE" ADDR TEXT: the reply a module's 5xx refusal
 # at MAIL or RCPT (for ADDR) becomes: Sendmail puts "<ADDR>... " in front

@@ -11,42 +11,7 @@
 #	written.  Nothing outside $W is changed; every process started in
 #	the chroot is stopped (or killed by inst_kill_chrooted, by PID).
 
-t_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-
-t_result() { # STATUS NAME
-    T_N=$((T_N + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $T_N - $2"
-    else
-        echo "not ok $T_N - $2"
-        T_FAILED=$((T_FAILED + 1))
-    fi
-    return "$1"
-}
-
-t_ok() { # NAME CMD...
-    local name=$1
-    shift
-    "$@"
-    t_result $? "$name"
-}
-
-t_is() { # GOT WANT NAME
-    [ "$1" = "$2" ]
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected: '$2'"
-}
-
-t_like() { # GOT ERE NAME
-    printf '%s\n' "$1" | grep -qE -- "$2"
-    t_result $? "$3" || t_diag "  got: '$1'" "  expected to match: /$2/"
-}
-
-not() { ! "$@"; }
-
-bail_out() {
-    echo "Bail out! $*"
-    exit 1
-}
+. "$SRC/t/lib/tap.sh"
 
 inst_finish() {
     inst_stop_daemons

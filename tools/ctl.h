@@ -86,8 +86,13 @@ int ctl_store_open(const struct ctl *c, struct store **s_r, char **pw_r);
 void ctl_time(time_t t, char *buf, size_t size);
 
 /* ctl_learn.c: feedback from other commands: learn one message as spam
- * or ham (train on error), a CTL_EX_* code. */
+ * or ham (train on error), a CTL_EX_* code.  ctl_learn_model(): the
+ * model in the store, CTL_EX_OK with *m_r (learn_model_free()), or the
+ * code with the reason printed for cmd (nothing learned yet:
+ * CTL_EX_NOTFOUND). */
+struct learn_model;
 int ctl_learn_message(struct ctl *c, const char *raw, size_t len,
                       enum learn_class cls);
+int ctl_learn_model(struct ctl *c, const char *cmd, struct learn_model **m_r);
 
 #endif

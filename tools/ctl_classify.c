@@ -142,26 +142,10 @@ static int classify_one(struct ctl *c, const struct learn_model *m,
 static int classify_run(struct ctl *c, int argc, char **argv)
 {
     struct learn_model *m;
-    struct store *s;
-    char *pw = NULL;
-    const char *err;
     int rc, worst = CTL_EX_OK;
 
-    if (ctl_store_open(c, &s, &pw) < 0) {
-        free(pw);
-        return CTL_EX_UNAVAILABLE;
-    }
-    rc = learn_store_load(s, &m, &err);
-    store_close(s);
-    free(pw);
-    if (rc < 0) {
-        ctl_err("classify", "%s", err);
-        return CTL_EX_UNAVAILABLE;
-    }
-    if (rc == 1) {
-        ctl_err("classify", "nothing learned yet (sluicectl learn)");
-        return CTL_EX_NOTFOUND;
-    }
+    if ((rc = ctl_learn_model(c, "classify", &m)) != CTL_EX_OK)
+        return rc;
     for (int i = 0; i < argc; i++)
         if ((rc = classify_one(c, m, argv[i])) != CTL_EX_OK)
             worst = rc;

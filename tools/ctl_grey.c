@@ -168,11 +168,24 @@ static void cg_rows_free(struct cg_list *l)
     free(l->rows);
 }
 
+/* The rows as a table (sorted by the caller), then freed. */
+static void cg_print(struct ctl *c, struct cg_list *l)
+{
+    struct ctl_table *t = ctl_table_new(c, cg_cols);
+
+    for (size_t i = 0; i < l->n; i++) {
+        char **r = l->rows[i].cell;
+
+        ctl_table_row(t, r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
+    }
+    ctl_table_print(t);
+    cg_rows_free(l);
+}
+
 static int cg_list(struct ctl *c, struct store *s, const struct grey_conf *gc,
                    const char *client)
 {
     struct cg_list l = {gc, client, NULL, 0};
-    struct ctl_table *t;
     const char *err;
 
     if (store_scan(s, "grey/", cg_scan_cb, &l, &err) != STORE_OK) {
@@ -182,14 +195,7 @@ static int cg_list(struct ctl *c, struct store *s, const struct grey_conf *gc,
     }
     if (l.n > 1)
         qsort(l.rows, l.n, sizeof(*l.rows), cg_row_cmp);
-    t = ctl_table_new(c, cg_cols);
-    for (size_t i = 0; i < l.n; i++) {
-        char **r = l.rows[i].cell;
-
-        ctl_table_row(t, r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-    }
-    ctl_table_print(t);
-    cg_rows_free(&l);
+    cg_print(c, &l);
     return CTL_EX_OK;
 }
 
@@ -210,7 +216,6 @@ static int cg_show(struct ctl *c, struct store *s, const struct grey_conf *gc,
     struct cg_list l = {gc, "", NULL, 0};
     struct grey_key k;
     char key[GREY_KEY_MAX], awl[GREY_KEY_MAX], *val = NULL;
-    struct ctl_table *t;
     time_t exp = 0;
     const char *err;
     int rc;
@@ -237,14 +242,7 @@ static int cg_show(struct ctl *c, struct store *s, const struct grey_conf *gc,
         ctl_err("grey", "no triplet %s <%s> <%s>", k.net, k.sender, k.rcpt);
         return CTL_EX_NOTFOUND;
     }
-    t = ctl_table_new(c, cg_cols);
-    for (size_t i = 0; i < l.n; i++) {
-        char **r = l.rows[i].cell;
-
-        ctl_table_row(t, r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-    }
-    ctl_table_print(t);
-    cg_rows_free(&l);
+    cg_print(c, &l);
     return CTL_EX_OK;
 }
 

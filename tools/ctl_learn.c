@@ -276,28 +276,13 @@ static int learn_stats(struct ctl *c)
     static const char *const cols[] = {"learned_spam", "learned_ham",
                                        "buckets", "nonzero", NULL};
     struct learn_model *m;
-    struct store *s;
     struct ctl_table *t;
-    char *pw = NULL, num[4][24];
-    const char *err;
+    char num[4][24];
     size_t nz = 0;
     int rc;
 
-    if (ctl_store_open(c, &s, &pw) < 0) {
-        free(pw);
-        return CTL_EX_UNAVAILABLE;
-    }
-    rc = learn_store_load(s, &m, &err);
-    store_close(s);
-    free(pw);
-    if (rc < 0) {
-        ctl_err("learn", "%s", err);
-        return CTL_EX_UNAVAILABLE;
-    }
-    if (rc == 1) {
-        ctl_err("learn", "nothing learned yet");
-        return CTL_EX_NOTFOUND;
-    }
+    if ((rc = ctl_learn_model(c, "learn", &m)) != CTL_EX_OK)
+        return rc;
     for (size_t i = 0; i < (size_t)1 << m->bits; i++)
         nz += m->w[i] != 0;
     snprintf(num[0], sizeof(num[0]), "%llu", m->nspam);
@@ -308,6 +293,31 @@ static int learn_stats(struct ctl *c)
     ctl_table_row(t, num[0], num[1], num[2], num[3]);
     ctl_table_print(t);
     learn_model_free(m);
+    return CTL_EX_OK;
+}
+
+int ctl_learn_model(struct ctl *c, const char *cmd, struct learn_model **m_r)
+{
+    struct store *s;
+    char *pw = NULL;
+    const char *err;
+    int rc;
+
+    if (ctl_store_open(c, &s, &pw) < 0) {
+        free(pw);
+        return CTL_EX_UNAVAILABLE;
+    }
+    rc = learn_store_load(s, m_r, &err);
+    store_close(s);
+    free(pw);
+    if (rc < 0) {
+        ctl_err(cmd, "%s", err);
+        return CTL_EX_UNAVAILABLE;
+    }
+    if (rc == 1) {
+        ctl_err(cmd, "nothing learned yet (sluicectl learn)");
+        return CTL_EX_NOTFOUND;
+    }
     return CTL_EX_OK;
 }
 

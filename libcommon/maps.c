@@ -438,3 +438,16 @@ void maps_tab_free(struct maps_tab *t)
     free(t->e);
     memset(t, 0, sizeof(*t));
 }
+
+int map_has(struct map *m, const char *key, const char *qid, const char *who)
+{
+    const char *value, *error;
+    enum map_rc rc;
+
+    if (m == NULL || key == NULL || *key == '\0')
+        return 0;
+    rc = map_lookup(m, key, &value, &error);
+    if (rc == MAP_ERROR)
+        log_warn(qid, "%s: map %s: %s", who, map_spec(m), error);
+    return rc == MAP_FOUND;
+}

@@ -44,6 +44,11 @@
  *	a reload error it keeps the old contents, logs once and answers from
  *	them (so a bad edit never turns into "not found").
  *
+ *	map_has() is the yes/no question of the allow- and exemption lists:
+ *	1 when key is in the map, 0 when it is not, when m is NULL (no list
+ *	configured) or key empty, and on MAP_ERROR, which it logs as a
+ *	warning naming who (the list's owner, "grey" say) and the map.
+ *
  * OWNERSHIP
  *	The map owns its values: *value_r stays valid until the next lookup
  *	in the same thread or map_close().  Maps are safe to look up from
@@ -71,6 +76,8 @@ struct map *map_open_values(const char *spec, const char *base_file,
                             const char *values, const char **error_r);
 enum map_rc map_lookup(struct map *m, const char *key, const char **value_r,
                        const char **error_r);
+int map_has(struct map *m, const char *key, const char *qid,
+            const char *who);
 const char *map_spec(const struct map *m);
 void map_close(struct map *m);
 

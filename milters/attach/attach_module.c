@@ -375,32 +375,20 @@ void attach_scan_free(struct attach_scan *s)
 }
 
 /* Allow-lists. */
-static int attach_map_has(struct map *m, const char *key, const char *qid)
-{
-    const char *value, *error;
-    enum map_rc rc;
-
-    if (m == NULL || key == NULL || *key == '\0')
-        return 0;
-    rc = map_lookup(m, key, &value, &error);
-    if (rc == MAP_ERROR)
-        log_warn(qid, "attach: allow-list %s: %s", map_spec(m), error);
-    return rc == MAP_FOUND;
-}
-
 static int attach_allowed(const struct attach_conf *c, const struct sl_msg *m)
 {
+    static const char who[] = "attach: allow-list";
     size_t i;
 
     if (m->conn != NULL &&
-        attach_map_has(c->allow_clients, m->conn->client_addr, m->qid))
+        map_has(c->allow_clients, m->conn->client_addr, m->qid, who))
         return 1;
-    if (attach_map_has(c->allow_senders, m->from, m->qid))
+    if (map_has(c->allow_senders, m->from, m->qid, who))
         return 1;
     if (c->allow_recipients == NULL || m->nrcpts == 0)
         return 0;
     for (i = 0; i < m->nrcpts; i++)
-        if (!attach_map_has(c->allow_recipients, m->rcpts[i], m->qid))
+        if (!map_has(c->allow_recipients, m->rcpts[i], m->qid, who))
             return 0;
     return 1;
 }

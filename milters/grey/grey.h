@@ -165,7 +165,6 @@ const char *grey_exempt_rcpt(struct mod_ctx *x, const char *rcpt);
 /* The "NET" of the triplets of this message: the client network, or in
  * SPF-domain mode "spf:DOMAIN" when the sender's SPF passes. */
 void grey_triplet_net(struct mod_ctx *x, char *buf, size_t size);
-int grey_map_has(struct map *m, const char *key, const char *qid);
 
 /* grey_rate.c */
 enum grey_stage { GREY_ST_CONNECT = 0, GREY_ST_MAIL, GREY_ST_RCPT, GREY_ST_EOM };

@@ -38,19 +38,6 @@
 #include "spf.h"
 #include "util.h"
 
-int grey_map_has(struct map *m, const char *key, const char *qid)
-{
-    const char *value, *error;
-    enum map_rc rc;
-
-    if (m == NULL || key == NULL || *key == '\0')
-        return 0;
-    rc = map_lookup(m, key, &value, &error);
-    if (rc == MAP_ERROR)
-        log_debug(qid, "grey: map %s: %s", map_spec(m), error);
-    return rc == MAP_FOUND;
-}
-
 /* A DNSWL lists the client: the reason (static), else NULL. */
 static const char *ge_dnswl(struct mod_ctx *x, const struct grey_state *st)
 {
@@ -88,10 +75,10 @@ const char *grey_exempt_client(struct mod_ctx *x, struct grey_conn *gc)
     gc->checked = 1;
     if (c->exempt_internal && inside_network(x->env->inside, ip))
         return gc->exempt = "internal network";
-    if (grey_map_has(c->exempt_clients, ip, qid))
+    if (map_has(c->exempt_clients, ip, qid, "grey"))
         return gc->exempt = "exempt client";
     if (x->conn->client_name && strcmp(x->conn->client_name, "unknown") &&
-        grey_map_has(c->exempt_client_names, x->conn->client_name, qid))
+        map_has(c->exempt_client_names, x->conn->client_name, qid, "grey"))
         return gc->exempt = "exempt client name";
     return gc->exempt = ge_dnswl(x, st);
 }
@@ -101,12 +88,12 @@ const char *grey_exempt_rcpt(struct mod_ctx *x, const char *rcpt)
     const struct grey_conf *c = ((const struct grey_state *)x->state)->conf;
     const char *qid = mod_qid(x);
 
-    if (grey_map_has(c->exempt_senders, x->msg->from, qid))
+    if (map_has(c->exempt_senders, x->msg->from, qid, "grey"))
         return "exempt sender";
     if (c->greylist_recipients != NULL &&
-        !grey_map_has(c->greylist_recipients, rcpt, qid))
+        !map_has(c->greylist_recipients, rcpt, qid, "grey"))
         return "not a greylisted recipient";
-    if (grey_map_has(c->exempt_recipients, rcpt, qid))
+    if (map_has(c->exempt_recipients, rcpt, qid, "grey"))
         return "exempt recipient";
     return NULL;
 }

@@ -367,11 +367,12 @@ static int gr_allowed(const struct grey_rule *r, const struct gr_event *e,
 {
     if (r->allow == NULL)
         return 0;
-    return ((r->keys & (GR_IP | GR_NET)) && grey_map_has(r->allow, e->ip, qid)) ||
+    return ((r->keys & (GR_IP | GR_NET)) &&
+            map_has(r->allow, e->ip, qid, "grey")) ||
            ((r->keys & (GR_SENDER | GR_DOMAIN)) && e->from && *e->from &&
-            grey_map_has(r->allow, e->from, qid)) ||
-           ((r->keys & GR_RCPT) && grey_map_has(r->allow, e->rcpt, qid)) ||
-           ((r->keys & GR_SASL) && grey_map_has(r->allow, e->user, qid));
+            map_has(r->allow, e->from, qid, "grey")) ||
+           ((r->keys & GR_RCPT) && map_has(r->allow, e->rcpt, qid, "grey")) ||
+           ((r->keys & GR_SASL) && map_has(r->allow, e->user, qid, "grey"));
 }
 
 /*

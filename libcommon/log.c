@@ -272,11 +272,10 @@ static json_t *log_jstr(const char *s)
     return j ? j : json_null();
 }
 
-char *log_summary_json(const char *qid, const char *milter, const char *action,
-                       double score, const char *symbols, const char *reason,
-                       const char *client, const char *from, const char *rcpts)
+/* A JSON line's first members: time (UTC), qid, milter. */
+static json_t *log_json_head(const char *qid, const char *milter)
 {
-    char stamp[32], *dump, *line;
+    char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     json_t *o = json_object();
@@ -286,6 +285,16 @@ char *log_summary_json(const char *qid, const char *milter, const char *action,
     json_object_set_new(o, "time", json_string(stamp));
     json_object_set_new(o, "qid", log_jstr(qid ? qid : "NOQUEUE"));
     json_object_set_new(o, "milter", log_jstr(milter));
+    return o;
+}
+
+char *log_summary_json(const char *qid, const char *milter, const char *action,
+                       double score, const char *symbols, const char *reason,
+                       const char *client, const char *from, const char *rcpts)
+{
+    json_t *o = log_json_head(qid, milter);
+    char *dump, *line;
+
     json_object_set_new(o, "action", log_jstr(action));
     json_object_set_new(o, "score", json_real(score));
     json_object_set_new(o, "symbols", log_jstr(symbols));
@@ -337,9 +346,7 @@ void log_summary(const char *qid, const char *milter, const char *action,
 void log_event(const char *qid, const char *milter, const char *event,
                const char *const *kv, size_t npairs)
 {
-    char stamp[32], *dump;
-    time_t now = time(NULL);
-    struct tm tm;
+    char *dump;
     json_t *o;
 
     pthread_mutex_lock(&log_lock);
@@ -348,12 +355,7 @@ void log_event(const char *qid, const char *milter, const char *event,
         return;
     }
     pthread_mutex_unlock(&log_lock);
-    o = json_object();
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_set_new(o, "time", json_string(stamp));
-    json_object_set_new(o, "qid", log_jstr(qid ? qid : "NOQUEUE"));
-    json_object_set_new(o, "milter", log_jstr(milter));
+    o = log_json_head(qid, milter);
     json_object_set_new(o, "event", log_jstr(event));
     for (size_t i = 0; i < npairs; i++)
         json_object_set_new(o, kv[2 * i], log_jstr(kv[2 * i + 1]));

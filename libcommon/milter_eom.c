@@ -223,10 +223,10 @@ static void hdrs_apply(struct sl_msg *m, const struct sl_hdr_edit *h,
 static int apply_edits(struct eom_run *er, const struct sl_edits *ed)
 {
     struct sl_msg *m = er->m;
+    int rc;
 
     for (size_t i = 0; i < ed->nhdr; i++) {
         const struct sl_hdr_edit *h = &ed->hdr[i];
-        int rc;
 
         if (h->op == SL_HDR_ADD)
             rc = eom_hdr_add(er, h->name, h->value);
@@ -241,10 +241,9 @@ static int apply_edits(struct eom_run *er, const struct sl_edits *ed)
     }
     if (ed->body == NULL)
         return 0;
-    if (!eom_mta_ok(er,
-                smfi_replacebody(er->ctx, (unsigned char *)ed->body,
-                                 (int)ed->body_len),
-                "replace the body of the message", NULL))
+    rc = smfi_replacebody(er->ctx, (unsigned char *)ed->body,
+                          (int)ed->body_len);
+    if (!eom_mta_ok(er, rc, "replace the body of the message", NULL))
         return -1;
     m->raw.len = m->body_off;
     m->raw.over = 0;

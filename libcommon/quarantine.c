@@ -388,33 +388,6 @@ int quarantine_list(struct quarantine *q, quarantine_cb cb, void *arg,
     return 0;
 }
 
-static char *slurp(const char *path, size_t *len_r)
-{
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
-    int bad;
-
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        strbuf_free(&b);
-        return NULL;
-    }
-    *len_r = b.len;
-    if (b.len == 0) {
-        strbuf_free(&b);
-        return xstrdup("");
-    }
-    return strbuf_detach(&b);
-}
-
 int quarantine_get(struct quarantine *q, const char *id,
                    struct quarantine_meta *m, char **msg_r, size_t *len_r,
                    const char **error_r)
@@ -444,9 +417,11 @@ int quarantine_get(struct quarantine *q, const char *id,
     if (msg_r != NULL) {
         char *path = xasprintf("%s/%s.eml", q->dir, id);
 
-        *msg_r = slurp(path, len_r);
+        const char *why;
+
+        *msg_r = file_read(path, 0, len_r, &why);
         if (*msg_r == NULL) {
-            *error_r = qfail("cannot read %s: %s", path, strerror(errno));
+            *error_r = qfail("cannot read %s: %s", path, why);
             free(path);
             quarantine_meta_free(m);
             return -1;

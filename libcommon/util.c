@@ -247,7 +247,8 @@ char *file_read(const char *path, size_t limit, size_t *len_r,
     err = ferror(fp) ? errno : 0;
     fclose(fp);
     if (b.over || err) {
-        *error_r = b.over ? "larger than the limit" : strerror(err);
+        err = b.over ? EFBIG : err;
+        *error_r = err == EFBIG ? "larger than the limit" : strerror(err);
         strbuf_free(&b);
         errno = err;
         return NULL;

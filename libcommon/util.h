@@ -64,8 +64,8 @@ char *path_resolve(const char *base_file, const char *path);
  * file_read() returns the whole file (NUL terminated, *len_r bytes; the
  * caller frees it), or NULL with *error_r set to a static text: the
  * open or read error (strerror; errno kept), or "larger than the limit"
- * when limit is non-zero and the file is longer.  Never a silently cut
- * file.
+ * (errno EFBIG) when limit is non-zero and the file is longer.  Never a
+ * silently cut file.
  */
 char *file_read(const char *path, size_t limit, size_t *len_r,
                 const char **error_r);

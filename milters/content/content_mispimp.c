@@ -46,6 +46,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,27 +411,14 @@ int misp_import_json(struct misp_import *im, const char *text, size_t len,
 /* Files and directories. */
 static char *imp_slurp(const char *path, size_t *len_r, char **error_r)
 {
-    FILE *fp = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
+    const char *why;
+    char *text = file_read(path, (size_t)IMP_MAX_FILE, len_r, &why);
 
-    if (fp == NULL) {
-        *error_r = xasprintf("%s: cannot open: %m", path);
-        return NULL;
-    }
-    strbuf_init(&b, (size_t)IMP_MAX_FILE);
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-        if (strbuf_append(&b, buf, n) < 0)
-            break;
-    fclose(fp);
-    if (b.over) {
-        strbuf_free(&b);
+    if (text == NULL && errno == EFBIG)
         *error_r = xasprintf("%s: larger than %lld bytes", path, IMP_MAX_FILE);
-        return NULL;
-    }
-    *len_r = b.len;
-    return b.data ? strbuf_detach(&b) : xstrdup("");
+    else if (text == NULL)
+        *error_r = xasprintf("%s: cannot read: %s", path, why);
+    return text;
 }
 
 static int imp_file(struct misp_import *im, const char *path, int ids_only,

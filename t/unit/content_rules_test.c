@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "content_msg.h"
 #include "content_rules.h"
+#include "util.h"
 
 static void if_exprs(void)
 {
@@ -202,18 +203,10 @@ static void our_errors(void)
 
 static char *slurp(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    struct strbuf b;
-    char buf[4096];
-    size_t n;
+    const char *why;
+    size_t len;
 
-    if (fp == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(fp);
-    return strbuf_detach(&b);
+    return file_read(path, 0, &len, &why);
 }
 
 static void spamassassin(void)

@@ -68,19 +68,9 @@ static void leaves_free(struct leafdata *l)
 
 static char *slurp(const char *path, size_t *len_r)
 {
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
+    const char *why;
 
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(f);
-    *len_r = b.len;
-    return strbuf_detach(&b);
+    return file_read(path, 0, len_r, &why);
 }
 
 static double now(void)

@@ -12,27 +12,14 @@
 
 #include "../tap.h"
 #include "../../man/confdoc/confdoc.h"
+#include "util.h"
 
 static char *slurp(const char *path)
 {
-    FILE *fp = fopen(path, "r");
-    char *buf;
-    long n;
+    const char *why;
+    size_t len;
 
-    if (fp == NULL)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    buf = malloc((size_t)n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        fclose(fp);
-        return NULL;
-    }
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
+    return file_read(path, 0, &len, &why);
 }
 
 /* The line-start position of "mark" in [from, to), or NULL. */

@@ -23,19 +23,9 @@ static const struct mime_limits lim = {20, 500, 16 << 20};
 
 static char *slurp(const char *path, size_t *len_r)
 {
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
-    size_t n;
+    const char *why;
 
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(f);
-    *len_r = b.len;
-    return b.len ? strbuf_detach(&b) : (strbuf_free(&b), xstrdup(""));
+    return file_read(path, 0, len_r, &why);
 }
 
 static int name_cmp(const void *a, const void *b)

@@ -20,18 +20,10 @@
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[4096];
-    size_t n;
+    const char *why;
+    size_t len;
 
-    if (f == NULL)
-        return NULL;
-    strbuf_init(&b, 0);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, n);
-    fclose(f);
-    return strbuf_detach(&b);
+    return file_read(path, 0, &len, &why);
 }
 
 /* The message of a file; stalwart's files start with key lines. */

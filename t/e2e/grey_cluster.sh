@@ -19,9 +19,7 @@ e2e_init
 e2e_need grey attach
 C=192.0.2.30 R=192.0.2.31
 e2e_client_addr $C $R
-redis_start "$T/redis" $((E2E_BLOCK + 8)) >"$T/redis.out" 2>&1 ||
-    bail_out "redis-server did not start: $(cat "$T/redis.out")"
-trap 'rc=$?; redis_stop "$T/redis"; (exit $rc); e2e_cleanup' EXIT
+grey_redis_start
 LAB_CONF_common="store_backend = redis
 store_redis = 127.0.0.1:$(cat "$T/redis/port")"
 LAB_GREY_DELAY=3s

@@ -14,6 +14,9 @@
 #	gctl LAB ARGS...      sluicectl with the lab's configuration; its
 #	                      output (stdout and stderr) with runs of blanks
 #	                      squeezed, status in GCTL_RC
+#	grey_redis_start      (after e2e_init; needs t/lib/redis.sh) a
+#	                      redis-server in $T/redis on port E2E_BLOCK+8,
+#	                      stopped at exit with the labs
 
 gsend() {
     local lab=$1 id=$2 client=$3 from=$4 to=$5
@@ -64,4 +67,10 @@ gsince() {
 gsleep_until() {
     sleep "$(awk -v t0="$1" -v s="$2" -v now="$(date +%s.%N)" \
         'BEGIN { w = t0 + s - now; print (w > 0 ? w : 0) }')"
+}
+
+grey_redis_start() {
+    redis_start "$T/redis" $((E2E_BLOCK + 8)) >"$T/redis.out" 2>&1 ||
+        bail_out "redis-server did not start: $(cat "$T/redis.out")"
+    trap 'rc=$?; redis_stop "$T/redis"; (exit $rc); e2e_cleanup' EXIT
 }

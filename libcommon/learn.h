@@ -54,7 +54,12 @@
  *	learn_corpus() trains from scratch or on top of a model on a set of
  *	labelled vectors: epochs passes in an order shuffled by seed, the
  *	learning rate decaying over the passes; the same code the bench
- *	measures (bench/DETECTION.md).
+ *	measures (bench/DETECTION.md).  With bags > 1 it does that bags
+ *	times from the same start, each in its own order, and keeps the
+ *	average of the weights (bagging over the order): one SGD run's
+ *	weights depend on the order it saw the mail in, and that noise is
+ *	what puts a few ham messages far up the score and so sets the
+ *	cutoff; the average is one linear model of the same size and speed.
  *
  * STATE
  *	learn_model_save() writes the model as bytes: "SLRN", a version,
@@ -120,8 +125,11 @@ struct learn_params {
     double rate;     /* learning rate of the first epoch */
     double l2;       /* weight decay per step */
     int epochs;
-    unsigned seed;
+    int bags;        /* models averaged (1: one) */
+    unsigned seed;   /* bag k shuffles with seed + k * LEARN_BAG_SEED */
 };
+
+#define LEARN_BAG_SEED 7919u
 
 typedef void (*learn_name_cb)(uint32_t idx, const char *name, size_t len,
                               void *arg);

@@ -212,9 +212,10 @@ int learn_train(struct learn_model *m, const struct learn_fv *fv,
 
 void learn_params_default(struct learn_params *p)
 {
-    p->rate = 16.0;
+    p->rate = 32.0;
     p->l2 = 0;
-    p->epochs = 8;
+    p->epochs = 4;
+    p->bags = 16;
     p->seed = 12345;
 }
 
@@ -224,12 +225,12 @@ static unsigned learn_rand(unsigned *s)
     return *s >> 8;
 }
 
-void learn_corpus(struct learn_model *m, const struct learn_fv *fvs,
-                  const unsigned char *cls, size_t n,
-                  const struct learn_params *p)
+/* One model: epochs shuffled passes over the corpus, on top of m. */
+static void learn_pass(struct learn_model *m, const struct learn_fv *fvs,
+                       const unsigned char *cls, size_t n,
+                       const struct learn_params *p, unsigned seed)
 {
     size_t *order = xmalloc((n ? n : 1) * sizeof(*order));
-    unsigned seed = p->seed;
 
     for (size_t i = 0; i < n; i++)
         order[i] = i;
@@ -246,12 +247,42 @@ void learn_corpus(struct learn_model *m, const struct learn_fv *fvs,
             learn_step(m, &fvs[order[i]], cls[order[i]] ? LEARN_SPAM : LEARN_HAM,
                        rate, p->l2);
     }
+    free(order);
+}
+
+void learn_corpus(struct learn_model *m, const struct learn_fv *fvs,
+                  const unsigned char *cls, size_t n,
+                  const struct learn_params *p)
+{
+    int bags = p->bags > 1 ? p->bags : 1;
+
+    if (bags == 1) {
+        learn_pass(m, fvs, cls, n, p, p->seed);
+    } else {
+        /* The average of the bags, each from m with its own order. */
+        size_t nw = (size_t)1 << m->bits;
+        double *sum = xcalloc(nw, sizeof(*sum)), bias = 0;
+        struct learn_model *b = learn_model_dup(m);
+
+        for (int k = 0; k < bags; k++) {
+            memcpy(b->w, m->w, nw * sizeof(*b->w));
+            b->bias = m->bias;
+            learn_pass(b, fvs, cls, n, p, p->seed + LEARN_BAG_SEED * (unsigned)k);
+            for (size_t i = 0; i < nw; i++)
+                sum[i] += b->w[i];
+            bias += b->bias;
+        }
+        for (size_t i = 0; i < nw; i++)
+            m->w[i] = (float)(sum[i] / bags);
+        m->bias = (float)(bias / bags);
+        learn_model_free(b);
+        free(sum);
+    }
     for (size_t i = 0; i < n; i++)
         if (cls[i])
             m->nspam++;
         else
             m->nham++;
-    free(order);
 }
 
 void learn_model_merge(struct learn_model *dst, const struct learn_model *base,

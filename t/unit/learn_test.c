@@ -1,7 +1,8 @@
 /*
  * learn_test - the classifier (learn.h): the tokeniser on every message
  *	of the third-party MIME corpora without a crash, learning moves the
- *	score the right way, train-on-error learns only errors, the model
+ *	score the right way, train-on-error learns only errors, corpus
+ *	training averages its bags, the model
  *	as bytes round-trips and refuses damage, and the fixed sample of
  *	t/data/learn (100 spam, 100 ham of the SpamAssassin corpus's
  *	training groups) trains on one half and scores the other above a
@@ -194,6 +195,84 @@ static void test_on_error(void)
     learn_fv_free(&h);
 }
 
+/*
+ * learn_corpus() with bags averages that many runs from the same start,
+ * each shuffled with its own seed, and counts each message once.
+ */
+static void test_bags(void)
+{
+    static const char *const texts[] = {
+        "Subject: cheap pills\n\nBuy cheap pills now, best price online.\n",
+        "Subject: lunch\n\nShall we have lunch on Friday at noon?\n",
+        "Subject: you won\n\nYou have won a prize, click here to claim it.\n",
+        "Subject: minutes\n\nThe minutes of the meeting are attached below.\n",
+        "Subject: offer\n\nLimited offer: double your income from home.\n",
+        "Subject: patch\n\nThe patch fixes the build on the old compiler.\n",
+    };
+    enum { N = sizeof(texts) / sizeof(texts[0]), BAGS = 3 };
+    struct learn_fv fv[N];
+    unsigned char cls[N];
+    struct learn_model *base, *bag, *one, *avg = NULL;
+    struct learn_params p;
+    const char *err;
+    double maxdiff = 0, bdiff = 0, sumb = 0;
+    size_t nw = (size_t)1 << LEARN_BITS, differ = 0;
+    double *sum = xcalloc(nw, sizeof(*sum));
+
+    for (size_t i = 0; i < N; i++) {
+        learn_fv_init(&fv[i], LEARN_BITS);
+        fv_of(texts[i], &fv[i]);
+        cls[i] = i % 2 == 0;
+    }
+    learn_model_new(LEARN_BITS, &base, &err);
+    learn_train(base, &fv[0], LEARN_SPAM, LEARN_TRAIN_ALL); /* a start */
+    learn_params_default(&p);
+    ok(p.bags > 1, "corpus training averages %d bags by default", p.bags);
+    p.epochs = 2;
+    p.bags = BAGS;
+    bag = learn_model_dup(base);
+    learn_corpus(bag, fv, cls, N, &p);
+    for (int k = 0; k < BAGS; k++) {
+        struct learn_params q = p;
+
+        q.bags = 1;
+        q.seed = p.seed + LEARN_BAG_SEED * (unsigned)k;
+        one = learn_model_dup(base);
+        learn_corpus(one, fv, cls, N, &q);
+        for (size_t i = 0; i < nw; i++)
+            sum[i] += one->w[i];
+        sumb += one->bias;
+        if (k == 0)
+            avg = learn_model_dup(one);
+        learn_model_free(one);
+    }
+    for (size_t i = 0; i < nw; i++) {
+        double d = sum[i] / BAGS - bag->w[i];
+
+        maxdiff = d > maxdiff ? d : -d > maxdiff ? -d : maxdiff;
+        differ += avg->w[i] != bag->w[i];
+    }
+    bdiff = sumb / BAGS - bag->bias;
+    ok(maxdiff < 1e-5 && bdiff < 1e-5 && bdiff > -1e-5,
+       "%d bags: the weights are the average of %d single runs from the "
+       "same start (largest difference %.2g)",
+       BAGS, BAGS, maxdiff);
+    ok(differ > 0, "and not a single run (%zu weights differ from the "
+                   "first bag's)",
+       differ);
+    ok(bag->nspam == base->nspam + 3 && bag->nham == base->nham + 3,
+       "each message counted once, not once per bag (%llu spam, %llu ham)",
+       bag->nspam, bag->nham);
+    ok(learn_margin(bag, &fv[2]) > 0 && learn_margin(bag, &fv[3]) < 0,
+       "the average still puts spam above 0 and ham below");
+    free(sum);
+    learn_model_free(avg);
+    learn_model_free(bag);
+    learn_model_free(base);
+    for (size_t i = 0; i < N; i++)
+        learn_fv_free(&fv[i]);
+}
+
 static void test_bytes(void)
 {
     struct learn_model *m, *l = NULL;
@@ -322,6 +401,7 @@ int main(void)
     mime_init();
     test_direction();
     test_on_error();
+    test_bags();
     test_bytes();
     test_sample(srcdir ? srcdir : ".");
     test_corpora(testdata ? testdata : "../shared/testdata");

@@ -25,7 +25,7 @@
  *	The defaults (scale 4, at most 12, at least -8) were chosen by
  *	cross-validation on the SpamAssassin corpus's training groups, with
  *	SpamAssassin's rules as sluice-content reads them: the margin that
- *	lets 0.1 % of ham through is about 1.2, and four points per unit
+ *	lets 0.1 % of ham through is about 1.7, and four points per unit
  *	weigh the classifier against the rules best (bench/DETECTION.md);
  *	at one point per unit the rules' noise outweighed it.
  *

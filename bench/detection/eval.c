@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	eval [-k FOLDS] [-r REPS] [-f FP] [-o OUTDIR] [--cv-only]
  *	     [--hold-list] [--scores FILE] [--epochs N] [--rate R] [--l2 L]
- *	     [--bags N]
+ *	     [--bags N] [--seed S]
  *	     [--learn-map SCALE,MAX,MIN] TRAIN_LIST TEST_LIST
  *
  * DESCRIPTION
@@ -325,6 +325,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->cv.p.rate = atof(v), i++;
         else if (strcmp(a, "--bags") == 0)
             o->cv.p.bags = atoi(v), i++;
+        else if (strcmp(a, "--seed") == 0)
+            o->cv.p.seed = (unsigned)strtoul(v, NULL, 10), i++;
         else if (strcmp(a, "--l2") == 0)
             o->cv.p.l2 = atof(v), i++;
         else if (strcmp(a, "--learn-map") == 0 &&
@@ -337,7 +339,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         o->cv.reps > EVAL_REPS_MAX) {
         fprintf(stderr, "usage: eval [-k FOLDS] [-r REPS] [-f FP] [-o DIR] "
                         "[--cv-only] [--hold-list] [--scores FILE] [--epochs N] "
-                        "[--rate R] [--l2 L] [--bags N] [--learn-map SCALE,MAX,MIN] "
+                        "[--rate R] [--l2 L] [--bags N] [--seed S] [--learn-map SCALE,MAX,MIN] "
                         "TRAIN_LIST TEST_LIST\n");
         return -1;
     }
@@ -429,8 +431,10 @@ int main(int argc, char **argv)
         return 1;
     printf("train.messages: %zu\nfeatures.per_sec: %.0f msgs/s (%.1f MB/s)\n",
            tr.n, tr.n / secs, bytes / secs / 1e6);
-    printf("params: epochs=%d rate=%g l2=%g bags=%d folds=%d reps=%d fp=%g%s\n",
-           o.cv.p.epochs, o.cv.p.rate, o.cv.p.l2, o.cv.p.bags, o.cv.folds, o.cv.reps,
+    printf("params: epochs=%d rate=%g l2=%g bags=%d seed=%u folds=%d reps=%d "
+           "fp=%g%s\n",
+           o.cv.p.epochs, o.cv.p.rate, o.cv.p.l2, o.cv.p.bags, o.cv.p.seed,
+           o.cv.folds, o.cv.reps,
            o.cv.fprate, o.cv.hold_list ? " hold-list" : "");
     eval_groups(&tr);
     t0 = now();

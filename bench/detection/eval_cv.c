@@ -13,7 +13,7 @@
  *	eval_cv() runs o->reps repetitions of o->folds-fold cross-validation
  *	in which a campaign is never both learned and scored: repetition r
  *	deals each campaign to a fold by a hash of (campaign, r), and
- *	trains with seed 12345 + r.  m->cv[r] is the margin of every
+ *	trains with seed o->p.seed + r + 1 (12345 + r + 1 by default).  m->cv[r] is the margin of every
  *	message from the model that did not see it.  With o->hold_list the
  *	spam that came through a mailing list (eval_via_list(): List-Id,
  *	X-Mailman-Version, Mailing-List, X-BeenThere, List-Unsubscribe) is
@@ -167,7 +167,7 @@ void eval_cv(struct set *s, const struct cv_opts *o)
     for (int r = 0; r < o->reps; r++) {
         struct learn_params p = o->p;
 
-        p.seed = 12345u + (unsigned)r + 1;
+        p.seed = o->p.seed + (unsigned)r + 1;
         for (size_t i = 0; i < s->n; i++)
             fold[i] = (int)(mix(s->m[i].group * 7919 +
                                 (uint64_t)(r + 1) * 0x9e3779b97f4a7c15ULL) %

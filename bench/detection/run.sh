@@ -4,7 +4,7 @@
 # check": it fetches the corpus with npm.
 #
 # usage: bench/detection/run.sh [-b BUILD_DIR] [-c CACHE_DIR] [-o OUT_DIR]
-#                               [-s RULE_SCORES]
+#                               [-s RULE_SCORES | -r RULES_CONF]
 #   -b  a build directory with bench/detection/eval built (default ./build;
 #       a plain build, no sanitizers: "make bench/detection/eval")
 #   -c  where npm installs the corpus (default /var/tmp/sluice-detection)
@@ -12,6 +12,9 @@
 #   -s  a file of "PATH SCORE" lines: sluice-content's rule score of each
 #       TRAIN and TEST message (bench/detection/rulescore.c), for the
 #       whole content score (rules + the classifier's symbol)
+#   -r  make those scores first: bench/detection/rulescore (built next to
+#       eval) with this sluice-content configuration, into
+#       OUT_DIR/rules.scores (about a minute)
 #
 # TRAIN is spam-1 + easy-ham-1 + hard-ham-1 (500 spam, 2,750 ham); TEST is
 # spam-2 + easy-ham-2 (1,396 spam, 1,400 ham).  eval chooses the cutoff on
@@ -24,14 +27,16 @@ BUILD=$SRC/build
 CACHE=/var/tmp/sluice-detection
 OUT=$PWD/detection-results
 SCORES=
+RULESCONF=
 CORPUS_VERSION=0.2.3
-while getopts b:c:o:s:h o; do
+while getopts b:c:o:s:r:h o; do
     case $o in
     b) BUILD=$OPTARG ;;
     c) CACHE=$OPTARG ;;
     o) OUT=$OPTARG ;;
     s) SCORES=$OPTARG ;;
-    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+    r) RULESCONF=$OPTARG ;;
+    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
     esac
 done
 EVAL=$BUILD/bench/detection/eval
@@ -53,6 +58,15 @@ list() { # CLASS GROUP...: "CLASS PATH" for every .txt of the groups
 { list spam spam-1; list ham easy-ham-1 hard-ham-1; } >"$OUT/train.list"
 { list spam spam-2; list ham easy-ham-2; } >"$OUT/test.list"
 echo "run.sh: TRAIN $(wc -l <"$OUT/train.list") messages, TEST $(wc -l <"$OUT/test.list")"
+if [ -n "$RULESCONF" ]; then
+    [ -x "$BUILD/bench/detection/rulescore" ] ||
+        { echo "run.sh: $BUILD/bench/detection/rulescore not built" >&2; exit 1; }
+    echo "run.sh: rule scores with $RULESCONF"
+    cat "$OUT/train.list" "$OUT/test.list" >"$OUT/all.list"
+    "$BUILD/bench/detection/rulescore" "$RULESCONF" "$OUT/all.list" \
+        >"$OUT/rules.scores"
+    SCORES=$OUT/rules.scores
+fi
 set -- -o "$OUT"
 [ -n "$SCORES" ] && set -- "$@" --scores "$SCORES"
 "$EVAL" "$@" "$OUT/train.list" "$OUT/test.list" | tee "$OUT/summary.txt"

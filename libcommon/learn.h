@@ -41,7 +41,7 @@
  *	A weight per bucket and a bias; the margin is bias + w.x (the log
  *	odds that the message is spam), learn_prob() its probability.
  *	learn_train() takes one online step of logistic regression:
- *	    LEARN_TRAIN_ALL       always (corpus training, several epochs)
+ *	    LEARN_TRAIN_ALL       always (one plain step)
  *	    LEARN_TRAIN_ON_ERROR  only when the message is misclassified or
  *	                          inside the margin LEARN_THICK (train on
  *	                          error with a thick threshold): feedback
@@ -60,6 +60,8 @@
  *	weights depend on the order it saw the mail in, and that noise is
  *	what puts a few ham messages far up the score and so sets the
  *	cutoff; the average is one linear model of the same size and speed.
+ *	A vector whose size is not the model's is skipped and not counted
+ *	(learn_train() likewise returns 0 for it).
  *
  * STATE
  *	learn_model_save() writes the model as bytes: "SLRN", a version,

@@ -243,9 +243,14 @@ static void learn_pass(struct learn_model *m, const struct learn_fv *fvs,
             order[i - 1] = order[j];
             order[j] = t;
         }
-        for (size_t i = 0; i < n; i++)
-            learn_step(m, &fvs[order[i]], cls[order[i]] ? LEARN_SPAM : LEARN_HAM,
-                       rate, p->l2);
+        for (size_t i = 0; i < n; i++) {
+            const struct learn_fv *fv = &fvs[order[i]];
+
+            /* A vector of another size than the model is not learned. */
+            if (fv->bits == m->bits)
+                learn_step(m, fv, cls[order[i]] ? LEARN_SPAM : LEARN_HAM, rate,
+                           p->l2);
+        }
     }
     free(order);
 }
@@ -267,7 +272,8 @@ void learn_corpus(struct learn_model *m, const struct learn_fv *fvs,
         for (int k = 0; k < bags; k++) {
             memcpy(b->w, m->w, nw * sizeof(*b->w));
             b->bias = m->bias;
-            learn_pass(b, fvs, cls, n, p, p->seed + LEARN_BAG_SEED * (unsigned)k);
+            learn_pass(b, fvs, cls, n, p,
+                       p->seed + LEARN_BAG_SEED * (unsigned)k);
             for (size_t i = 0; i < nw; i++)
                 sum[i] += b->w[i];
             bias += b->bias;
@@ -279,7 +285,9 @@ void learn_corpus(struct learn_model *m, const struct learn_fv *fvs,
         free(sum);
     }
     for (size_t i = 0; i < n; i++)
-        if (cls[i])
+        if (fvs[i].bits != m->bits)
+            continue;
+        else if (cls[i])
             m->nspam++;
         else
             m->nham++;

@@ -339,8 +339,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         o->cv.reps > EVAL_REPS_MAX) {
         fprintf(stderr, "usage: eval [-k FOLDS] [-r REPS] [-f FP] [-o DIR] "
                         "[--cv-only] [--hold-list] [--scores FILE] [--epochs N] "
-                        "[--rate R] [--l2 L] [--bags N] [--seed S] [--learn-map SCALE,MAX,MIN] "
-                        "TRAIN_LIST TEST_LIST\n");
+                        "[--rate R] [--l2 L] [--bags N] [--seed S] "
+                        "[--learn-map SCALE,MAX,MIN] TRAIN_LIST TEST_LIST\n");
         return -1;
     }
     o->train = argv[i];

@@ -13,8 +13,9 @@
  *	eval_cv() runs o->reps repetitions of o->folds-fold cross-validation
  *	in which a campaign is never both learned and scored: repetition r
  *	deals each campaign to a fold by a hash of (campaign, r), and
- *	trains with seed o->p.seed + r + 1 (12345 + r + 1 by default).  m->cv[r] is the margin of every
- *	message from the model that did not see it.  With o->hold_list the
+ *	trains with seed o->p.seed + r + 1 (12345 + r + 1 by default).
+ *	m->cv[r] is the margin of every message from the model that did not
+ *	see it.  With o->hold_list the
  *	spam that came through a mailing list (eval_via_list(): List-Id,
  *	X-Mailman-Version, Mailing-List, X-BeenThere, List-Unsubscribe) is
  *	never learned, only scored: a split of TRAIN that mimics TEST,

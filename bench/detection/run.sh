@@ -14,7 +14,7 @@
 #       whole content score (rules + the classifier's symbol)
 #   -r  make those scores first: bench/detection/rulescore (built next to
 #       eval) with this sluice-content configuration, into
-#       OUT_DIR/rules.scores (about a minute)
+#       OUT_DIR/rules.scores (under a minute)
 #
 # TRAIN is spam-1 + easy-ham-1 + hard-ham-1 (500 spam, 2,750 ham); TEST is
 # spam-2 + easy-ham-2 (1,396 spam, 1,400 ham).  eval chooses the cutoff on
@@ -36,9 +36,11 @@ while getopts b:c:o:s:r:h o; do
     o) OUT=$OPTARG ;;
     s) SCORES=$OPTARG ;;
     r) RULESCONF=$OPTARG ;;
-    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+    *) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 64 ;;
     esac
 done
+[ -n "$SCORES" ] && [ -n "$RULESCONF" ] &&
+    { echo "run.sh: -s and -r exclude each other" >&2; exit 64; }
 EVAL=$BUILD/bench/detection/eval
 [ -x "$EVAL" ] || { echo "run.sh: $EVAL not built (make bench/detection/eval)" >&2; exit 1; }
 mkdir -p "$CACHE" "$OUT"
@@ -69,7 +71,8 @@ if [ -n "$RULESCONF" ]; then
 fi
 set -- -o "$OUT"
 [ -n "$SCORES" ] && set -- "$@" --scores "$SCORES"
-"$EVAL" "$@" "$OUT/train.list" "$OUT/test.list" | tee "$OUT/summary.txt"
+"$EVAL" "$@" "$OUT/train.list" "$OUT/test.list" >"$OUT/summary.txt"
+cat "$OUT/summary.txt"
 /usr/bin/python3 "$SRC/bench/detection/roc.py" "$OUT/scores.tsv" "$OUT/roc.png" \
     | tee "$OUT/roc.txt"
 echo "run.sh: results in $OUT (summary.txt, scores.tsv, roc.png, roc.txt)"

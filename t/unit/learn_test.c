@@ -265,6 +265,20 @@ static void test_bags(void)
        bag->nspam, bag->nham);
     ok(learn_margin(bag, &fv[2]) > 0 && learn_margin(bag, &fv[3]) < 0,
        "the average still puts spam above 0 and ham below");
+    {
+        /* A stored model of another size: its vectors are not learned. */
+        struct learn_model *small;
+        size_t nz = 0;
+
+        learn_model_new(12, &small, &err);
+        learn_corpus(small, fv, cls, N, &p);
+        for (size_t i = 0; i < ((size_t)1 << 12); i++)
+            nz += small->w[i] != 0;
+        ok(nz == 0 && small->bias == 0 && small->nspam == 0 && small->nham == 0,
+           "a 12-bit model learns nothing from 20-bit vectors (and writes "
+           "nowhere)");
+        learn_model_free(small);
+    }
     free(sum);
     learn_model_free(avg);
     learn_model_free(bag);

@@ -393,13 +393,13 @@ int learn_model_load(const void *data, size_t len, struct learn_model **m_r,
         return -1;
     }
     bits = get32(p + 8);
-    if (learn_model_new(bits, &m, error_r) < 0)
-        return -1;
-    if (len != LEARN_HDR_LEN + ((size_t)4 << bits)) {
-        learn_model_free(m);
+    /* The size is checked before the weights are allocated. */
+    if (bits >= 10 && bits <= 24 && len != LEARN_HDR_LEN + ((size_t)4 << bits)) {
         *error_r = "classifier model truncated or too long";
         return -1;
     }
+    if (learn_model_new(bits, &m, error_r) < 0)
+        return -1;
     m->nspam = get64(p + 12);
     m->nham = get64(p + 20);
     m->bias = bitsf(get32(p + 28));

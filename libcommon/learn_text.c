@@ -33,6 +33,7 @@
  * OWNERSHIP
  *	Works in place on the caller's buffers.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,14 +53,12 @@ static size_t foot_mention(const struct strbuf *t, size_t from)
         "email is sponsored by", NULL};
     size_t cut = SIZE_MAX;
 
-    for (int k = 0; mark[k] != NULL; k++) {
-        size_t l = strlen(mark[k]);
+    for (int k = 0; mark[k] != NULL && from < t->len; k++) {
+        const char *at = memmem(t->data + from, t->len - from, mark[k],
+                                strlen(mark[k]));
 
-        for (size_t i = from; i + l <= t->len && i < cut; i++)
-            if (memcmp(t->data + i, mark[k], l) == 0) {
-                cut = i;
-                break;
-            }
+        if (at != NULL && (size_t)(at - t->data) < cut)
+            cut = (size_t)(at - t->data);
     }
     return cut;
 }
@@ -155,7 +154,12 @@ static int script_of(unsigned cp)
     return SC_OTHER;
 }
 
-/* The code point at s[*i] (of n), advancing *i; -1 for a bad byte. */
+/*
+ * The code point at s[*i] (of n), advancing *i; -1 for a bad byte.  Not
+ * g_utf8_get_char_validated(): that one also refuses overlong forms and
+ * surrogates, and counting those as "bad8bit" would change the features
+ * a stored model was trained on (measured: TRAIN's cutoffs move).
+ */
 static long utf8_next(const unsigned char *s, size_t n, size_t *i)
 {
     unsigned ch = s[*i], k = ch >= 0xf0 ? 3 : ch >= 0xe0 ? 2 : ch >= 0xc0 ? 1 : 0;

@@ -330,14 +330,7 @@ void learn_message(const char *raw, size_t len, const struct mime_limits *lim,
     struct learn_input in;
     const char *err;
 
-    if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-        const char *nl = memchr(raw, '\n', len);
-
-        if (nl != NULL) {
-            len -= (size_t)(nl + 1 - raw);
-            raw = nl + 1;
-        }
-    }
+    raw = mbox_skip_from(raw, &len);
     in.raw = raw;
     in.len = len;
     in.body_off = learn_body_off(raw, len);

@@ -227,6 +227,18 @@ char *path_resolve(const char *base_file, const char *path)
     return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
 }
 
+const char *mbox_skip_from(const char *raw, size_t *len)
+{
+    const char *nl;
+
+    if (*len > 5 && memcmp(raw, "From ", 5) == 0 &&
+        (nl = memchr(raw, '\n', *len)) != NULL) {
+        *len -= (size_t)(nl + 1 - raw);
+        return nl + 1;
+    }
+    return raw;
+}
+
 char *file_read(const char *path, size_t limit, size_t *len_r,
                 const char **error_r)
 {

@@ -67,6 +67,13 @@ char *path_resolve(const char *base_file, const char *path);
  * (errno EFBIG) when limit is non-zero and the file is longer.  Never a
  * silently cut file.
  */
+/*
+ * mbox_skip_from() returns raw past a leading mbox envelope line ("From "
+ * up to and including its newline), with *len shortened to match; raw
+ * itself when there is none.
+ */
+const char *mbox_skip_from(const char *raw, size_t *len);
+
 char *file_read(const char *path, size_t limit, size_t *len_r,
                 const char **error_r);
 

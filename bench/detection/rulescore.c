@@ -34,14 +34,7 @@ static void run_once(void *st, const struct sl_env *env, const char *raw,
     struct sl_edits ed = {0};
     struct mod_ctx x;
 
-    if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-        const char *nl = memchr(raw, '\n', len);
-
-        if (nl != NULL) {
-            len -= (size_t)(nl + 1 - raw);
-            raw = nl + 1;
-        }
-    }
+    raw = mbox_skip_from(raw, &len);
     conn.client_addr = "192.0.2.1";
     conn.client_name = "unknown";
     m.conn = &conn;

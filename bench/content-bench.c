@@ -24,9 +24,7 @@
 #include <time.h>
 
 #include "clock.h"
-#include "common.h"
-#include "content.h"
-#include "mime.h"
+#include "content_run.h"
 
 static double cpu_now(void)
 {
@@ -51,43 +49,14 @@ static long hwm_kb(void)
     return kb;
 }
 
-static enum mod_rc run_once(void *st, const struct sl_env *env,
-                            const char *raw, size_t len, struct result *res)
-{
-    static char *rcpt[] = {"bob@example.net"};
-    struct sl_conn conn = {0};
-    struct sl_msg m = {0};
-    struct sl_edits ed = {0};
-    struct mod_ctx x;
-    enum mod_rc rc;
-
-    conn.client_addr = "127.0.0.1";
-    conn.client_name = "localhost";
-    m.conn = &conn;
-    m.qid = "BENCH";
-    m.from = "alice@example.org";
-    m.rcpts = rcpt;
-    m.nrcpts = 1;
-    sl_msg_from_raw(&m, raw, len);
-    mod_ctx_init(&x, &content_module, st, env, &conn, &m, res, &ed);
-    rc = content_module.eom(&x);
-    sl_msg_clear(&m);
-    sl_edits_free(&ed);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
-    const struct cfg_section *secs[] = {&common_section, &content_section};
-    struct cfg_errors errs = {0};
-    struct sl_env env;
-    const char *err = NULL, *why;
+    struct content_run r;
+    const char *why;
     struct result res;
     double t0, c0, setup;
     size_t len;
     char *raw, *syms;
-    struct cfg *c;
-    void *st;
     int n = argc > 3 ? atoi(argv[3]) : 200, i;
     enum mod_rc rc;
 
@@ -99,21 +68,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "content-bench: %s: %s\n", argv[2], why);
         return 66;
     }
-    reply_register(content_replies);
     t0 = clock_mono();
-    c = cfg_load(argv[1], secs, 2, NULL, &errs);
-    if (c == NULL || content_module.setup(c, &st, &errs) < 0 ||
-        sl_env_open(&env, c, &errs) < 0 ||
-        content_module.start(st, &env, &err) < 0) {
-        for (size_t k = 0; k < errs.n; k++)
-            fprintf(stderr, "%s\n", errs.v[k]);
-        fprintf(stderr, "content-bench: cannot load %s %s\n", argv[1],
-                err ? err : "");
+    if (content_run_open(&r, argv[1], "content-bench") < 0)
         return 78;
-    }
     setup = clock_mono() - t0;
     result_init(&res, "content", "BENCH");
-    rc = run_once(st, &env, raw, len, &res);
+    rc = content_run_msg(&r, "127.0.0.1", "localhost", "BENCH", raw, len, &res);
     syms = result_symbols_str(&res);
     printf("message %s: rc %d, score %.2f, symbols %s\n", argv[2], rc,
            result_score(&res), syms);
@@ -123,16 +83,14 @@ int main(int argc, char **argv)
     c0 = cpu_now();
     for (i = 0; i < n; i++) {
         result_init(&res, "content", "BENCH");
-        run_once(st, &env, raw, len, &res);
+        content_run_msg(&r, "127.0.0.1", "localhost", "BENCH", raw, len, &res);
         result_free(&res);
     }
     printf("setup %.0f ms; %d messages: %.2f ms CPU/msg, %.2f ms wall/msg; "
            "peak RSS %ld KiB\n",
            setup * 1000, n, (cpu_now() - c0) * 1000 / n,
            (clock_mono() - t0) * 1000 / n, hwm_kb());
-    content_module.teardown(st);
-    sl_env_close(&env);
-    cfg_release(c);
+    content_run_close(&r);
     free(raw);
     return 0;
 }

@@ -21,44 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "content.h"
-#include "mime.h"
-
-static void run_once(void *st, const struct sl_env *env, const char *raw,
-                     size_t len, struct result *res)
-{
-    static char *rcpt[] = {"bob@example.net"};
-    struct sl_conn conn = {0};
-    struct sl_msg m = {0};
-    struct sl_edits ed = {0};
-    struct mod_ctx x;
-
-    raw = mbox_skip_from(raw, &len);
-    conn.client_addr = "192.0.2.1";
-    conn.client_name = "unknown";
-    m.conn = &conn;
-    m.qid = "RULESCORE";
-    m.from = "alice@example.org";
-    m.rcpts = rcpt;
-    m.nrcpts = 1;
-    sl_msg_from_raw(&m, raw, len);
-    mod_ctx_init(&x, &content_module, st, env, &conn, &m, res, &ed);
-    content_module.eom(&x);
-    sl_msg_clear(&m);
-    sl_edits_free(&ed);
-}
+#include "content_run.h"
 
 int main(int argc, char **argv)
 {
-    const struct cfg_section *secs[] = {&common_section, &content_section};
-    struct cfg_errors errs = {0};
-    struct sl_env env;
-    const char *err = NULL, *why;
+    struct content_run r;
+    const char *why;
     char line[4096];
-    struct cfg *c;
     FILE *list;
-    void *st;
     int verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
 
     if (argc - verbose != 3) {
@@ -70,21 +40,13 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 66;
     }
-    reply_register(content_replies);
-    c = cfg_load(argv[1], secs, 2, NULL, &errs);
-    if (c == NULL || content_module.setup(c, &st, &errs) < 0 ||
-        sl_env_open(&env, c, &errs) < 0 ||
-        content_module.start(st, &env, &err) < 0) {
-        for (size_t k = 0; k < errs.n; k++)
-            fprintf(stderr, "%s\n", errs.v[k]);
-        fprintf(stderr, "rulescore: cannot load %s %s\n", argv[1],
-                err ? err : "");
+    if (content_run_open(&r, argv[1], "rulescore") < 0)
         return 78;
-    }
     while (fgets(line, sizeof(line), list) != NULL) {
         char *path = strchr(line, ' '), *raw;
+        const char *body;
         struct result res;
-        size_t len;
+        size_t len, blen;
 
         line[strcspn(line, "\n")] = 0;
         if (path == NULL)
@@ -95,7 +57,10 @@ int main(int argc, char **argv)
             return 66;
         }
         result_init(&res, "content", "RULESCORE");
-        run_once(st, &env, raw, len, &res);
+        blen = len;
+        body = mbox_skip_from(raw, &blen);
+        content_run_msg(&r, "192.0.2.1", "unknown", "RULESCORE", body, blen,
+                        &res);
         printf("%s %.3f\n", path, result_score(&res));
         if (verbose) {
             char *syms = result_symbols_str(&res);
@@ -107,8 +72,6 @@ int main(int argc, char **argv)
         free(raw);
     }
     fclose(list);
-    content_module.teardown(st);
-    sl_env_close(&env);
-    cfg_release(c);
+    content_run_close(&r);
     return 0;
 }

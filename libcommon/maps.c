@@ -439,7 +439,8 @@ void maps_tab_free(struct maps_tab *t)
     memset(t, 0, sizeof(*t));
 }
 
-int map_has(struct map *m, const char *key, const char *qid, const char *who)
+static int map_has_at(struct map *m, const char *key, const char *qid,
+                      const char *who, int warn)
 {
     const char *value, *error;
     enum map_rc rc;
@@ -447,7 +448,20 @@ int map_has(struct map *m, const char *key, const char *qid, const char *who)
     if (m == NULL || key == NULL || *key == '\0')
         return 0;
     rc = map_lookup(m, key, &value, &error);
-    if (rc == MAP_ERROR)
-        log_warn(qid, "%s: map %s: %s", who, map_spec(m), error);
+    if (rc == MAP_ERROR && warn) /* error names the map */
+        log_warn(qid, "%s: %s", who, error);
+    else if (rc == MAP_ERROR)
+        log_debug(qid, "%s: %s", who, error);
     return rc == MAP_FOUND;
+}
+
+int map_has(struct map *m, const char *key, const char *qid, const char *who)
+{
+    return map_has_at(m, key, qid, who, 1);
+}
+
+int map_has_quiet(struct map *m, const char *key, const char *qid,
+                  const char *who)
+{
+    return map_has_at(m, key, qid, who, 0);
 }

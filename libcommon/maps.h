@@ -48,6 +48,10 @@
  *	1 when key is in the map, 0 when it is not, when m is NULL (no list
  *	configured) or key empty, and on MAP_ERROR, which it logs as a
  *	warning naming who (the list's owner, "grey" say) and the map.
+ *	map_has_quiet() is the same with the error logged at debug level:
+ *	for a map asked with keys of several kinds, some of which it cannot
+ *	read by design (a rate rule's allow= map, given each of the rule's
+ *	keys: a cidr map refuses a sender on every message).
  *
  * OWNERSHIP
  *	The map owns its values: *value_r stays valid until the next lookup
@@ -78,6 +82,8 @@ enum map_rc map_lookup(struct map *m, const char *key, const char **value_r,
                        const char **error_r);
 int map_has(struct map *m, const char *key, const char *qid,
             const char *who);
+int map_has_quiet(struct map *m, const char *key, const char *qid,
+                  const char *who);
 const char *map_spec(const struct map *m);
 void map_close(struct map *m);
 

@@ -368,11 +368,11 @@ static int gr_allowed(const struct grey_rule *r, const struct gr_event *e,
     if (r->allow == NULL)
         return 0;
     return ((r->keys & (GR_IP | GR_NET)) &&
-            map_has(r->allow, e->ip, qid, "grey")) ||
+            map_has_quiet(r->allow, e->ip, qid, "grey")) ||
            ((r->keys & (GR_SENDER | GR_DOMAIN)) && e->from && *e->from &&
-            map_has(r->allow, e->from, qid, "grey")) ||
-           ((r->keys & GR_RCPT) && map_has(r->allow, e->rcpt, qid, "grey")) ||
-           ((r->keys & GR_SASL) && map_has(r->allow, e->user, qid, "grey"));
+            map_has_quiet(r->allow, e->from, qid, "grey")) ||
+           ((r->keys & GR_RCPT) && map_has_quiet(r->allow, e->rcpt, qid, "grey")) ||
+           ((r->keys & GR_SASL) && map_has_quiet(r->allow, e->user, qid, "grey"));
 }
 
 /*

@@ -1,5 +1,6 @@
 /*
- * maps_test - lookup tables: every type, precedence, bad lines, reload.
+ * maps_test - lookup tables: every type, precedence, bad lines, reload,
+ *	and map_has()'s warning (map_has_quiet()'s none).
  *
  * Data: t/data/maps/ (found via $top_srcdir).  Bad files and reload
  * tests write into a private temporary directory.
@@ -364,6 +365,60 @@ static void test_threads(void)
     map_close(m);
 }
 
+/* The lines of path that contain needle; the last one into last. */
+static int grep_count(const char *path, const char *needle, char *last,
+                      size_t lastlen)
+{
+    char line[1024];
+    FILE *fp = fopen(path, "r");
+    int n = 0;
+
+    if (fp == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), fp) != NULL)
+        if (strstr(line, needle) != NULL && ++n && last != NULL)
+            snprintf(last, lastlen, "%s", line);
+    fclose(fp);
+    return n;
+}
+
+/* map_has() warns once, naming the map once; map_has_quiet() does not. */
+static void test_has(void)
+{
+    char logpath[128], last[1024];
+    struct log_conf lc = {"mail", logpath, NULL, 0, 0, 0};
+    struct map *m = open_data("cidr:client.cidr");
+    const char *err = NULL, *first, *second;
+
+    snprintf(logpath, sizeof(logpath), "%s/has.log", tmpdir);
+    if (m == NULL || log_open("maps-test", &lc, &err) != 0) {
+        ok(0, "map_has: a map and a log file (%s)", err ? err : "map");
+        map_close(m);
+        return;
+    }
+    ok(map_has(m, "192.0.2.7", "Q1", "tester") == 1 &&
+           map_has(m, "2001:db9::1", "Q1", "tester") == 0,
+       "map_has: found 1, not found 0");
+    ok(map_has(m, "alice@example.org", "Q2", "tester") == 0,
+       "map_has: a key the map cannot read is 0");
+    ok(map_has_quiet(m, "alice@example.org", "Q3", "tester") == 0 &&
+           map_has_quiet(m, "192.0.2.7", "Q3", "tester") == 1,
+       "map_has_quiet: the same answers");
+    log_close();
+    ok(grep_count(logpath, "qid=Q2: warning: tester: map cidr:", last,
+                  sizeof(last)) == 1,
+       "map_has: the error is one warning naming who and the map");
+    last[strcspn(last, "\n")] = 0;
+    first = strstr(last, "cidr:client.cidr");
+    second = first ? strstr(first + 1, "cidr:client.cidr") : NULL;
+    ok(first != NULL && second == NULL, "map_has: the map named once (%s)",
+       last);
+    ok(grep_count(logpath, "qid=Q3", NULL, 0) == 0 &&
+           grep_count(logpath, "qid=Q1", NULL, 0) == 0,
+       "map_has_quiet: no warning; a clean lookup logs nothing");
+    map_close(m);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -388,6 +443,7 @@ int main(void)
     test_bad_specs();
     test_reload();
     test_threads();
+    test_has();
 
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "inside.h"
+#include "mime.h"
 #include "result.h"
 #include "util.h"
 
@@ -285,6 +286,13 @@ static int common_check_modules(const struct cfg *c,
             }
     }
     return n;
+}
+
+void common_mime_limits(const struct common_conf *cc, struct mime_limits *lim)
+{
+    lim->max_depth = (int)cc->mime_max_depth;
+    lim->max_parts = (size_t)cc->mime_max_parts;
+    lim->max_decoded = (size_t)cc->mime_max_decoded;
 }
 
 int common_check(const struct cfg *c, struct cfg_errors *errs)

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	common_section is the table of [common] keys (see sluice.conf(5)).
  *	common_conf() returns the loaded [common] struct of a configuration.
- *	common_verdict_conf() fills a struct verdict_conf from it.
+ *	common_verdict_conf() fills a struct verdict_conf from it, and
+ *	common_mime_limits() the MIME parser's limits (mime_max_*).
  *	common_check() does the checks a table cannot express (the force
  *	list syntax, the secret files being readable and private) and adds
  *	"file: message" errors; it returns the number of errors added.
@@ -81,6 +82,8 @@ extern const struct cfg_section common_section;
 const struct common_conf *common_conf(const struct cfg *c);
 void common_verdict_conf(const struct common_conf *cc,
                          struct verdict_conf *vc);
+struct mime_limits;
+void common_mime_limits(const struct common_conf *cc, struct mime_limits *lim);
 int common_check(const struct cfg *c, struct cfg_errors *errs);
 
 #endif

@@ -199,9 +199,7 @@ const struct mime_tree *sl_msg_mime(struct sl_msg *m,
         return NULL;
     }
     m->mime_tried = 1;
-    lim.max_depth = (int)cc->mime_max_depth;
-    lim.max_parts = (size_t)cc->mime_max_parts;
-    lim.max_decoded = (size_t)cc->mime_max_decoded;
+    common_mime_limits(cc, &lim);
     if (mime_parse(m->raw.data ? m->raw.data : "", m->raw.len, m->body_off,
                    &lim, &m->mime, error_r) < 0) {
         m->mime = NULL;

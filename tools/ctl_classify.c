@@ -83,31 +83,21 @@ static int classify_one(struct ctl *c, const struct learn_model *m,
 {
     static const char *const cols[] = {"file", "margin", "probability",
                                        "feature", "weight", NULL};
-    const struct common_conf *cc = common_conf(c->cfg);
-    struct mime_limits lim = {(int)cc->mime_max_depth,
-                              (size_t)cc->mime_max_parts,
-                              (size_t)cc->mime_max_decoded};
+    struct mime_limits lim;
     struct learn_fv fv;
     struct names ns = {NULL, 0};
     struct contrib *cv;
     struct ctl_table *t;
     char *raw, mg[32], pr[32], bias[32];
+    const char *why;
     size_t len;
-    FILE *f = fopen(path, "rb");
-    struct strbuf b;
-    char buf[65536];
     double margin;
 
-    if (f == NULL) {
-        ctl_err("classify", "%s: cannot read", path);
+    if ((raw = file_read(path, 0, &len, &why)) == NULL) {
+        ctl_err("classify", "%s: cannot read: %s", path, why);
         return CTL_EX_DATAERR;
     }
-    strbuf_init(&b, 0);
-    while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_append(&b, buf, len);
-    fclose(f);
-    len = b.len;
-    raw = b.len ? strbuf_detach(&b) : xstrdup("");
+    common_mime_limits(common_conf(c->cfg), &lim);
     learn_fv_init(&fv, m->bits);
     learn_message(raw, len, &lim, &fv, name_cb, &ns);
     qsort(ns.v, ns.n, sizeof(*ns.v), named_cmp);

@@ -60,15 +60,6 @@ struct learn_run {
     size_t changed[2];
 };
 
-static void ctl_limits(const struct ctl *c, struct mime_limits *lim)
-{
-    const struct common_conf *cc = common_conf(c->cfg);
-
-    lim->max_depth = (int)cc->mime_max_depth;
-    lim->max_parts = (size_t)cc->mime_max_parts;
-    lim->max_decoded = (size_t)cc->mime_max_decoded;
-}
-
 static void corpus_add(struct corpus *co, const char *raw, size_t len, int cls)
 {
     learn_message(raw, len, &co->lim, &co->scratch, NULL, NULL);
@@ -205,7 +196,7 @@ int ctl_learn_message(struct ctl *c, const char *raw, size_t len,
 
     memset(&co, 0, sizeof(co));
     memset(&r, 0, sizeof(r));
-    ctl_limits(c, &co.lim);
+    common_mime_limits(common_conf(c->cfg), &co.lim);
     learn_fv_init(&co.scratch, LEARN_BITS);
     corpus_add(&co, raw, len, cls == LEARN_SPAM);
     r.co = &co;
@@ -227,7 +218,7 @@ static int learn_paths(struct ctl *c, int argc, char **argv)
 
     memset(&co, 0, sizeof(co));
     memset(&r, 0, sizeof(r));
-    ctl_limits(c, &co.lim);
+    common_mime_limits(common_conf(c->cfg), &co.lim);
     learn_fv_init(&co.scratch, LEARN_BITS);
     r.co = &co;
     r.mode = LEARN_TRAIN_ON_ERROR;

@@ -431,11 +431,9 @@ static int set_app(const char *progname, const struct module *const *mods,
     milter_app.nmods = nmods;
     milter_app.allinone = allinone;
     milter_mods_init(mods, nmods);
-    for (size_t i = 0; i < nmods; i++) {
-        milter_app.events |= mods[i]->events;
+    milter_app.events = milter_mods_events(mods, nmods);
+    for (size_t i = 0; i < nmods; i++)
         reply_register(mods[i]->replies);
-    }
-    milter_app.events |= milter_answer_events();
     return 0;
 }
 

@@ -130,6 +130,8 @@ void msg_reset(struct conn_ctx *cc);
 /* With debug = yes: log the macros the MTA has sent by this stage. */
 void milter_macros_debug(SMFICTX *ctx, const char *qid, const char *stage);
 unsigned milter_answer_events(void);
+/* The events to ask the MTA for: the modules' and the answers' stages. */
+unsigned milter_mods_events(const struct module *const *mods, size_t n);
 
 /* milter_mods.c: sluice-milter's [common] modules. */
 void milter_mods_init(const struct module *const *mods, size_t nmods);

@@ -75,10 +75,17 @@ int milter_mods_select(const struct cfg *c, struct cfg_errors *errs)
     }
     milter_app.mods = selected;
     milter_app.nmods = n;
-    milter_app.events = milter_answer_events();
-    for (size_t i = 0; i < n; i++)
-        milter_app.events |= selected[i]->events;
+    milter_app.events = milter_mods_events(selected, n);
     return 0;
+}
+
+unsigned milter_mods_events(const struct module *const *mods, size_t n)
+{
+    unsigned ev = milter_answer_events();
+
+    for (size_t i = 0; i < n; i++)
+        ev |= mods[i]->events;
+    return ev;
 }
 
 void milter_mods_log(void)

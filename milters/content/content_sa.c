@@ -53,6 +53,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,9 +561,12 @@ static int sa_read_file(struct rules *r, const char *path, int sa, int depth,
     size_t len;
 
     if ((text = file_read(path, SA_MAX_FILE, &len, &why)) == NULL) {
-        cfg_errors_add(errs, "%s: cannot read: %s (a rule file may have "
-                             "up to %d MiB)",
-                       path, why, SA_MAX_FILE / (1024 * 1024));
+        if (errno == EFBIG)
+            cfg_errors_add(errs, "%s: cannot read: %s (a rule file may have "
+                                 "up to %d MiB)",
+                           path, why, SA_MAX_FILE / (1024 * 1024));
+        else
+            cfg_errors_add(errs, "%s: cannot read: %s", path, why);
         return -1;
     }
     sa_add_file(r, path);

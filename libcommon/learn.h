@@ -90,6 +90,8 @@ struct mime_tree;
 struct mime_limits;
 
 #define LEARN_BITS 20         /* 1M buckets, 4 MiB of weights */
+#define LEARN_BITS_MIN 10     /* the sizes a model may have */
+#define LEARN_BITS_MAX 24
 #define LEARN_TEXT_MAX 32768  /* bytes of decoded text read */
 #define LEARN_THICK 2.5       /* train-on-error margin, in log odds */
 

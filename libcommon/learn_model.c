@@ -113,7 +113,7 @@ int learn_model_new(unsigned bits, struct learn_model **m_r,
 {
     struct learn_model *m;
 
-    if (bits < 10 || bits > 24) {
+    if (bits < LEARN_BITS_MIN || bits > LEARN_BITS_MAX) {
         *error_r = "model size out of range (10 to 24 bits)";
         return -1;
     }
@@ -394,7 +394,8 @@ int learn_model_load(const void *data, size_t len, struct learn_model **m_r,
     }
     bits = get32(p + 8);
     /* The size is checked before the weights are allocated. */
-    if (bits >= 10 && bits <= 24 && len != LEARN_HDR_LEN + ((size_t)4 << bits)) {
+    if (bits >= LEARN_BITS_MIN && bits <= LEARN_BITS_MAX &&
+        len != LEARN_HDR_LEN + ((size_t)4 << bits)) {
         *error_r = "classifier model truncated or too long";
         return -1;
     }

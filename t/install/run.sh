@@ -51,7 +51,6 @@ if [ -z "${SLUICE_INSTALL_INNER:-}" ]; then
     exit $rc
 fi
 
-T_N=0 T_FAILED=0
 trap 'inst_finish' EXIT
 
 # ---- the source, as committed ------------------------------------------------

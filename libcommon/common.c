@@ -260,8 +260,7 @@ static int common_check_modules(const struct cfg *c,
                                 const struct common_conf *cc,
                                 struct cfg_errors *errs)
 {
-    static const char *const known[] = {"policy", "grey", "content",
-                                        "attach"};
+    static const char *const known[] = {SLUICE_MODULE_NAMES};
     int n = 0;
 
     for (size_t i = 0; i < cc->modules.n; i++) {

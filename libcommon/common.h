@@ -77,6 +77,10 @@ struct common_conf {
     char *quarantine_release_helo;
 };
 
+/* The suite's modules, in chain order: the [common] modules names and
+ * the sections every program accepts. */
+#define SLUICE_MODULE_NAMES "policy", "grey", "content", "attach"
+
 extern const struct cfg_section common_section;
 
 const struct common_conf *common_conf(const struct cfg *c);

@@ -85,8 +85,7 @@ static struct cfg *load_config(const char *path, struct cfg_errors *errs)
     /* Every section of the suite is known to every program, so one
      * file serves the whole chain: a program accepts the sections of
      * the other milters without checking their keys. */
-    static const char *const known[] = {"common", "policy", "grey",
-                                        "content", "attach", NULL};
+    static const char *const known[] = {"common", SLUICE_MODULE_NAMES, NULL};
     struct cfg *c;
     size_t n = 0, before;
 
